@@ -1,0 +1,18 @@
+import { createOrderStore } from '../shared/adapters/order-store.js';
+import { readConfig } from '../shared/config.js';
+import { OrderNotFoundError } from '../shared/errors.js';
+import { httpHandler } from '../shared/http/http-handler.js';
+import { readOrderId } from '../shared/http/request.js';
+import { jsonResponse } from '../shared/http/responses.js';
+import { logger } from '../shared/observability.js';
+
+const store = createOrderStore({ tableName: readConfig(['ORDERS_TABLE']).ORDERS_TABLE });
+
+/** `GET /orders/{orderId}` */
+export const handler = httpHandler(async (event) => {
+  const orderId = readOrderId(event);
+  logger.appendKeys({ orderId });
+  const record = await store.get(orderId);
+  if (record === undefined) throw new OrderNotFoundError(orderId);
+  return jsonResponse(200, record.order);
+});

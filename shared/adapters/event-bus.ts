@@ -1,0 +1,34 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { EventBus } from '../core/ports.js';
+import { asDependencyError } from './dependency-error.js';
+
+export interface EventBusOptions {
+  client?: SNSClient;
+  topicArn: string;
+}
+
+/** `EventBus` on the SNS FIFO topic: one message group per order, deduplicated by `orderId:seq`. */
+export function createEventBus({ client = new SNSClient({}), topicArn }: EventBusOptions): EventBus {
+  return {
+    async publish(message) {
+      try {
+        await client.send(
+          new PublishCommand({
+            TopicArn: topicArn,
+            Message: message.body,
+            MessageGroupId: message.groupId,
+            MessageDeduplicationId: message.deduplicationId,
+            MessageAttributes: {
+              eventType: { DataType: 'String', StringValue: message.attributes.eventType },
+              total: { DataType: 'Number', StringValue: String(message.attributes.total) },
+              currency: { DataType: 'String', StringValue: message.attributes.currency },
+              region: { DataType: 'String', StringValue: message.attributes.region },
+            },
+          }),
+        );
+      } catch (error) {
+        throw asDependencyError('SNS', error, message.groupId);
+      }
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { OrderItem } from './order-schema.js';
+import type { OrderEventType, OrderStatus } from './status-machine.js';
+
+/** What each event type carries in `data`. */
+export interface OrderEventData {
+  OrderPlaced: { currency: string; region: string; items: OrderItem[]; total: number };
+  OrderPaid: { amount: number };
+  OrderCancelled: { previousStatus: OrderStatus; reason?: string };
+  OrderFulfilled: Record<string, never>;
+}
+
+/**
+ * The event envelope: the SNS message body and the SQS record body (raw delivery).
+ * `seq` is 1 for `OrderPlaced` and +1 per event of the same order; it is the order's `version` after the event.
+ */
+export type OrderEvent<T extends OrderEventType = OrderEventType> = {
+  [K in T]: {
+    eventId: string;
+    type: K;
+    orderId: string;
+    customerId: string;
+    seq: number;
+    occurredAt: string;
+    data: OrderEventData[K];
+  };
+}[T];

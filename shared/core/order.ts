@@ -1,0 +1,168 @@
+import type { OrderflowError } from '../errors.js';
+import { AmountMismatchError, TransitionNotAllowedError } from '../errors.js';
+import { computeTotal } from './money.js';
+import type { OrderEvent } from './order-events.js';
+import type { CreateOrderBody, OrderItem } from './order-schema.js';
+import type { OrderCommandType, OrderStatus } from './status-machine.js';
+import { nextStatus, TRANSITIONS } from './status-machine.js';
+
+/** An order as stored and as returned by the HTTP API. `version` is the `seq` of its last event. */
+export interface Order {
+  orderId: string;
+  customerId: string;
+  currency: string;
+  region: string;
+  items: OrderItem[];
+  total: number;
+  status: OrderStatus;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * An order with its outbox: the event written together with the order's last change and not yet known to be
+ * published. The single-item write of both is what makes "write, then publish" safe without transactions.
+ */
+export interface OrderRecord {
+  order: Order;
+  pendingEvent: OrderEvent | undefined;
+}
+
+export type OrderCommand =
+  | { type: 'pay'; amount: number }
+  | { type: 'cancel'; reason?: string | undefined }
+  | { type: 'fulfil' };
+
+/** Identity and time for a new event: supplied by the caller so that the core stays deterministic. */
+export interface EventContext {
+  eventId: string;
+  /** ISO 8601 timestamp */
+  now: string;
+}
+
+export type CommandDecision =
+  /** Write `order` (conditional on the previous version) together with `event`, then publish `event`. */
+  | { kind: 'apply'; order: Order; event: OrderEvent }
+  /** An earlier attempt of this same command was written but maybe not published: publish `event`, answer `order`. */
+  | { kind: 'resume'; order: Order; event: OrderEvent }
+  | { kind: 'reject'; error: OrderflowError };
+
+/** Places a new order: version 1 and its `OrderPlaced` event (seq 1). */
+export function placeOrder(
+  orderId: string,
+  body: CreateOrderBody,
+  context: EventContext,
+): { order: Order; event: OrderEvent<'OrderPlaced'> } {
+  const items = body.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice }));
+  const total = computeTotal(items);
+  const order: Order = {
+    orderId,
+    customerId: body.customerId,
+    currency: body.currency,
+    region: body.region,
+    items,
+    total,
+    status: 'PLACED',
+    version: 1,
+    createdAt: context.now,
+    updatedAt: context.now,
+  };
+  const event: OrderEvent<'OrderPlaced'> = {
+    eventId: context.eventId,
+    type: 'OrderPlaced',
+    orderId,
+    customerId: body.customerId,
+    seq: 1,
+    occurredAt: context.now,
+    data: { currency: order.currency, region: order.region, items, total },
+  };
+  return { order, event };
+}
+
+/** Whether `record` already holds the same order `body` would place (a retried create). */
+export function isSamePlacement(record: OrderRecord, body: CreateOrderBody): boolean {
+  const { order } = record;
+  return (
+    order.customerId === body.customerId &&
+    order.currency === body.currency &&
+    order.region === body.region &&
+    JSON.stringify(order.items) ===
+      JSON.stringify(body.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })))
+  );
+}
+
+/**
+ * Decides what a command does to an order: apply it (a new version and its event), resume an earlier attempt
+ * of the same command whose event may be unpublished, or reject it.
+ *
+ * @example
+ * decideCommand({ order: placed, pendingEvent: undefined }, { type: 'pay', amount: placed.total }, ctx)
+ * // → { kind: 'apply', order: { ...placed, status: 'PAID', version: 2 }, event: { type: 'OrderPaid', seq: 2, ... } }
+ */
+export function decideCommand(
+  record: OrderRecord,
+  command: OrderCommand,
+  context: EventContext,
+): CommandDecision {
+  const { order, pendingEvent } = record;
+  if (pendingEvent !== undefined && isRetryOf(pendingEvent, order, command)) {
+    return { kind: 'resume', order, event: pendingEvent };
+  }
+  const to = nextStatus(order.status, command.type);
+  if (to === undefined) {
+    return {
+      kind: 'reject',
+      error: new TransitionNotAllowedError(order.orderId, order.status, command.type),
+    };
+  }
+  if (command.type === 'pay' && command.amount !== order.total) {
+    return { kind: 'reject', error: new AmountMismatchError(order.orderId, command.amount, order.total) };
+  }
+  const seq = order.version + 1;
+  const next: Order = { ...order, status: to, version: seq, updatedAt: context.now };
+  const base = {
+    eventId: context.eventId,
+    orderId: order.orderId,
+    customerId: order.customerId,
+    seq,
+    occurredAt: context.now,
+  };
+  const event: OrderEvent = eventFor(command, order.status, base);
+  return { kind: 'apply', order: next, event };
+}
+
+type EnvelopeBase = Omit<OrderEvent, 'type' | 'data'>;
+
+function eventFor(command: OrderCommand, previousStatus: OrderStatus, base: EnvelopeBase): OrderEvent {
+  switch (command.type) {
+    case 'pay':
+      return { ...base, type: 'OrderPaid', data: { amount: command.amount } };
+    case 'cancel':
+      return {
+        ...base,
+        type: 'OrderCancelled',
+        data: command.reason === undefined ? { previousStatus } : { previousStatus, reason: command.reason },
+      };
+    case 'fulfil':
+      return { ...base, type: 'OrderFulfilled', data: {} };
+  }
+}
+
+/** The pending event is the last change of the order and is what this very command would have produced. */
+function isRetryOf(pending: OrderEvent, order: Order, command: OrderCommand): boolean {
+  if (
+    pending.seq !== order.version ||
+    pending.type !== TRANSITIONS[command.type satisfies OrderCommandType].event
+  ) {
+    return false;
+  }
+  switch (pending.type) {
+    case 'OrderPaid':
+      return command.type === 'pay' && command.amount === pending.data.amount;
+    case 'OrderCancelled':
+      return command.type === 'cancel' && command.reason === pending.data.reason;
+    default:
+      return true;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The one error family of orderflow. Every failure the code means to report is an `OrderflowError`:
+ * it names itself, carries the `orderId` it concerns (when known) and says whether trying again can help.
+ * `shared/http/problem.ts` is the one place that maps these errors to HTTP problem responses.
+ */
+
+/** One bad field of a request: where it is (`field`, `pointer`) and what is wrong with it (`detail`). */
+export interface FieldIssue {
+  /** Dotted path of the field, e.g. `items[0].quantity`, or a header name such as `Idempotency-Key`. */
+  field: string;
+  /** JSON Pointer (RFC 6901) into the request body, or `header:<name>` for headers. */
+  pointer: string;
+  detail: string;
+}
+
+export interface OrderflowErrorOptions {
+  cause?: unknown;
+  orderId?: string;
+}
+
+export abstract class OrderflowError extends Error {
+  /** `true` when the same request may succeed later (throttling, timeouts, gaps in a sequence). */
+  abstract readonly retryable: boolean;
+  readonly orderId: string | undefined;
+
+  constructor(message: string, options: OrderflowErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.orderId = options.orderId;
+  }
+}
+
+/** The request is malformed: bad JSON, a field out of its rules, an unknown field, a bad header. */
+export class ValidationError extends OrderflowError {
+  readonly retryable = false;
+  readonly issues: readonly FieldIssue[];
+
+  constructor(issues: readonly FieldIssue[], options: OrderflowErrorOptions = {}) {
+    super(`Invalid request: ${issues.map((issue) => `${issue.field}: ${issue.detail}`).join('; ')}`, options);
+    this.issues = issues;
+  }
+}
+
+export class PayloadTooLargeError extends OrderflowError {
+  readonly retryable = false;
+  constructor(
+    readonly sizeBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(`The request body is ${sizeBytes} bytes; the limit is ${limitBytes} bytes.`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends OrderflowError {
+  readonly retryable = false;
+  constructor(readonly contentType: string | undefined) {
+    super(
+      `Content-Type ${contentType === undefined ? 'is missing' : `'${contentType}' is not supported`}: send the body as application/json.`,
+    );
+  }
+}
+
+export class OrderNotFoundError extends OrderflowError {
+  readonly retryable = false;
+  constructor(orderId: string) {
+    super(`Order '${orderId}' does not exist.`, { orderId });
+  }
+}
+
+/** The status machine forbids this command in the order's current status. */
+export class TransitionNotAllowedError extends OrderflowError {
+  readonly retryable = false;
+  constructor(
+    orderId: string,
+    readonly from: string,
+    readonly command: string,
+  ) {
+    super(`Cannot ${command} order '${orderId}' while it is ${from}.`, { orderId });
+  }
+}
+
+/** Another writer changed the order between our read and our conditional write. */
+export class ConcurrentUpdateError extends OrderflowError {
+  readonly retryable = true;
+  constructor(
+    orderId: string,
+    readonly expectedVersion: number,
+    options: OrderflowErrorOptions = {},
+  ) {
+    super(`Order '${orderId}' changed while this request ran (expected version ${expectedVersion}).`, {
+      ...options,
+      orderId,
+    });
+  }
+}
+
+export class AmountMismatchError extends OrderflowError {
+  readonly retryable = false;
+  constructor(
+    orderId: string,
+    readonly amount: number,
+    readonly total: number,
+  ) {
+    super(`The payment of ${amount} does not match the order total of ${total}.`, { orderId });
+  }
+}
+
+/** The Idempotency-Key was used before with a different request. */
+export class IdempotencyKeyReusedError extends OrderflowError {
+  readonly retryable = false;
+  constructor(options: OrderflowErrorOptions = {}) {
+    super('This Idempotency-Key was already used with a different request; use a new key.', options);
+  }
+}
+
+/** A request with the same Idempotency-Key is still being processed. */
+export class RequestInProgressError extends OrderflowError {
+  readonly retryable = true;
+  constructor(options: OrderflowErrorOptions = {}) {
+    super('A request with this Idempotency-Key is still in progress; retry after it completes.', options);
+  }
+}
+
+/** A dependency (DynamoDB, SNS, ...) throttled, timed out or failed on its side. */
+export class DependencyUnavailableError extends OrderflowError {
+  readonly retryable = true;
+  constructor(
+    readonly dependency: string,
+    options: OrderflowErrorOptions = {},
+  ) {
+    super(`${dependency} is unavailable right now; retry the same request.`, options);
+  }
+}
+
+/** Walks an error's `cause` chain and returns the first error that satisfies `predicate`. */
+export function findInCauseChain<T>(
+  error: unknown,
+  predicate: (candidate: unknown) => candidate is T,
+): T | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 10 && current !== undefined && current !== null; depth++) {
+    if (predicate(current)) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}

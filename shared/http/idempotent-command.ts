@@ -1,0 +1,90 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { asDependencyError } from '../adapters/dependency-error.js';
+import {
+  findInCauseChain,
+  IdempotencyKeyReusedError,
+  OrderflowError,
+  RequestInProgressError,
+} from '../errors.js';
+import type { HttpResponse } from './responses.js';
+
+/** What an idempotent HTTP command receives: the parsed request and the key that guards it, if any. */
+export interface CommandInput<R> {
+  /** The `Idempotency-Key` header; without it the command is not deduplicated. */
+  idempotencyKey: string | undefined;
+  /** Everything that identifies the request (path parameters, parsed body): its hash tells a replay from a misuse. */
+  request: R;
+}
+
+export interface IdempotentCommandOptions {
+  tableName: string;
+  /** Namespaces the keys of one command (`createOrder`, `payOrder`, ...) in the shared table. */
+  keyPrefix: string;
+  client?: DynamoDBClient;
+  /** How long a completed response is replayed. */
+  expiresAfterSeconds?: number;
+}
+
+/** Marks a replayed response. */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+/**
+ * Guards an HTTP command with Powertools idempotency: the first request with a key runs it and stores its response;
+ * the same key with the same request replays that response (with `Idempotent-Replayed: true`), with another request
+ * is a 422, while the first is still running a 409. A command that throws stores nothing, so a retry runs it again.
+ */
+export function makeIdempotentCommand<R>(
+  command: (input: CommandInput<R>) => Promise<HttpResponse>,
+  {
+    tableName,
+    keyPrefix,
+    client = new DynamoDBClient({}),
+    expiresAfterSeconds = 3600,
+  }: IdempotentCommandOptions,
+): (input: CommandInput<R>, context: Context) => Promise<HttpResponse> {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'idempotencyKey',
+    payloadValidationJmesPath: 'request',
+    throwOnNoIdempotencyKey: false,
+    expiresAfterSeconds,
+    responseHook: (response) => {
+      const stored = response as unknown as HttpResponse;
+      return { ...stored, headers: { ...stored.headers, [REPLAYED_HEADER]: 'true' } };
+    },
+  });
+  const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
+  const idempotent = makeIdempotent(command, { persistenceStore, config, keyPrefix });
+
+  return async (input, context) => {
+    config.registerLambdaContext(context);
+    try {
+      return await idempotent(input);
+    } catch (error) {
+      throw translateIdempotencyError(error);
+    }
+  };
+}
+
+/** Powertools' errors into the orderflow family; the command's own errors pass through unchanged. */
+function translateIdempotencyError(error: unknown): unknown {
+  if (error instanceof OrderflowError) return error;
+  if (error instanceof IdempotencyValidationError) return new IdempotencyKeyReusedError({ cause: error });
+  if (error instanceof IdempotencyAlreadyInProgressError) return new RequestInProgressError({ cause: error });
+  const ours = findInCauseChain(
+    error,
+    (candidate): candidate is OrderflowError => candidate instanceof OrderflowError,
+  );
+  if (ours !== undefined) return ours;
+  // Persistence errors wrap the SDK error: a throttled or unreachable table is a 503, not a 500.
+  const sdkError = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  const translated = asDependencyError('DYNAMODB', sdkError);
+  return translated === sdkError ? error : translated;
+}

@@ -1,0 +1,24 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { EventContext } from './core/order.js';
+
+/** A fresh event id and the current time: what the core needs to build an event, from outside the core. */
+export function newEventContext(): EventContext {
+  return { eventId: randomUUID(), now: new Date().toISOString() };
+}
+
+export function newOrderId(): string {
+  return randomUUID();
+}
+
+/**
+ * The order id of a create request sent with an `Idempotency-Key`: derived from the key and the request, so
+ * that a retry after a failed publish finds the order the first attempt wrote and completes it.
+ * UUID-shaped (version nibble 8, "custom") so it reads like every other order id.
+ */
+export function orderIdFor(idempotencyKey: string, request: unknown): string {
+  const hex = createHash('sha256')
+    .update(`orderflow:create:${idempotencyKey}:${JSON.stringify(request)}`)
+    .digest('hex');
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

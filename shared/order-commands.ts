@@ -1,0 +1,96 @@
+import { toBusMessage } from './core/bus-message.js';
+import type { EventContext, Order, OrderCommand } from './core/order.js';
+import { decideCommand, isSamePlacement, placeOrder } from './core/order.js';
+import type { OrderEvent } from './core/order-events.js';
+import type { CreateOrderBody } from './core/order-schema.js';
+import type { EventBus, OrderStore } from './core/ports.js';
+import { IdempotencyKeyReusedError, OrderNotFoundError } from './errors.js';
+
+export interface OrderPorts {
+  store: OrderStore;
+  bus: EventBus;
+  log: { warn(message: string, extra: Record<string, unknown>): void };
+}
+
+/**
+ * Places an order: write it with its event (conditional: the id is new), publish, clear the outbox.
+ *
+ * A publish that fails leaves the request retryable. With an `Idempotency-Key` the order id is derived from the
+ * key, so the retry finds the written order and completes its publish. Without one a retry would place a new
+ * order, so the unpublished one is discarded before the failure is reported.
+ */
+export async function placeNewOrder(
+  ports: OrderPorts,
+  { orderId, body, retryable }: { orderId: string; body: CreateOrderBody; retryable: boolean },
+  context: EventContext,
+): Promise<Order> {
+  const { order, event } = placeOrder(orderId, body, context);
+  if (!(await ports.store.create(order, event))) return resumePlacement(ports, orderId, body);
+  try {
+    await ports.bus.publish(toBusMessage(order, event));
+  } catch (error) {
+    if (!retryable) await ports.store.discardUnpublished(orderId);
+    throw error;
+  }
+  await clearOutbox(ports, order);
+  return order;
+}
+
+/** A retried create whose first attempt wrote the order: publish what is pending and answer the same order. */
+async function resumePlacement(ports: OrderPorts, orderId: string, body: CreateOrderBody): Promise<Order> {
+  const existing = await ports.store.get(orderId);
+  if (existing === undefined || !isSamePlacement(existing, body))
+    throw new IdempotencyKeyReusedError({ orderId });
+  if (existing.pendingEvent !== undefined)
+    await publishAndClear(ports, existing.order, existing.pendingEvent);
+  return existing.order;
+}
+
+/**
+ * Runs a command on an existing order. An event left pending by an earlier failed publish goes out first, so
+ * the order's message group stays in `seq` order.
+ */
+export async function runOrderCommand(
+  ports: OrderPorts,
+  orderId: string,
+  command: OrderCommand,
+  context: EventContext,
+): Promise<Order> {
+  const record = await ports.store.get(orderId);
+  if (record === undefined) throw new OrderNotFoundError(orderId);
+  const decision = decideCommand(record, command, context);
+  switch (decision.kind) {
+    case 'reject':
+      throw decision.error;
+    case 'resume':
+      await publishAndClear(ports, decision.order, decision.event);
+      return decision.order;
+    case 'apply':
+      if (record.pendingEvent !== undefined)
+        await ports.bus.publish(toBusMessage(record.order, record.pendingEvent));
+      await ports.store.update(decision.order, decision.event, record.order.version);
+      await publishAndClear(ports, decision.order, decision.event);
+      return decision.order;
+  }
+}
+
+async function publishAndClear(ports: OrderPorts, order: Order, event: OrderEvent): Promise<void> {
+  await ports.bus.publish(toBusMessage(order, event));
+  await clearOutbox(ports, order);
+}
+
+/**
+ * The event is out; clearing the outbox only saves a republish. If the clear fails the request still succeeded:
+ * a later command republishes the event with the same deduplication id, and consumers drop it by `seq`.
+ */
+async function clearOutbox(ports: OrderPorts, order: Order): Promise<void> {
+  try {
+    await ports.store.markPublished(order.orderId, order.version);
+  } catch (error) {
+    ports.log.warn('Published, but could not clear the outbox; a later command republishes it', {
+      orderId: order.orderId,
+      version: order.version,
+      error,
+    });
+  }
+}

@@ -1,0 +1,16 @@
+import { createEventBus } from './adapters/event-bus.js';
+import { createOrderStore } from './adapters/order-store.js';
+import { readConfig } from './config.js';
+import { logger } from './observability.js';
+import type { OrderPorts } from './order-commands.js';
+
+/** The ports the order commands use, built once per container from the function's environment. */
+export function createOrderPortsFromEnv(): OrderPorts & { idempotencyTable: string } {
+  const config = readConfig(['ORDERS_TABLE', 'ORDER_EVENTS_TOPIC_ARN', 'IDEMPOTENCY_TABLE']);
+  return {
+    store: createOrderStore({ tableName: config.ORDERS_TABLE }),
+    bus: createEventBus({ topicArn: config.ORDER_EVENTS_TOPIC_ARN }),
+    log: logger,
+    idempotencyTable: config.IDEMPOTENCY_TABLE,
+  };
+}

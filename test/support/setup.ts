@@ -1,0 +1,9 @@
+import 'aws-sdk-client-mock-vitest/extend';
+
+// Nothing in the tests may reach AWS: no instance metadata, dummy credentials, a fixed region.
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_DEV ??= 'false';
