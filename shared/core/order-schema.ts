@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_ITEMS, MAX_QUANTITY, MAX_UNIT_PRICE } from './money.js';
 
 /** Field rules of DESIGN.md, "HTTP API". Unknown fields are refused everywhere (strict objects). */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { OrderCommand } from '../core/order.js';
 import { newEventContext } from '../ids.js';
 import { logger } from '../observability.js';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { toFieldIssues } from '../core/field-issues.js';
 import { IDEMPOTENCY_KEY_PATTERN, ORDER_ID_PATTERN } from '../core/order-schema.js';
 import {
