@@ -17,9 +17,10 @@ const typeError =
 const minorUnits = (max: number) =>
   z
     .number({ error: typeError('an integer amount in minor units (e.g. cents)') })
-    .int({ error: 'must be an integer in minor units (cents), not a fraction' })
-    .min(0, { error: 'must not be negative' })
-    .max(max, { error: `must be at most ${max}` });
+    // Range first, aborting: a huge number is out of range, not "a fraction" (`.int()` also refuses unsafe integers).
+    .min(0, { error: 'must not be negative', abort: true })
+    .max(max, { error: `must be at most ${max}`, abort: true })
+    .int({ error: 'must be an integer in minor units (cents), not a fraction' });
 
 const objectError = typeError('a JSON object');
 
@@ -30,9 +31,9 @@ export const orderItemSchema = z.strictObject(
       .regex(/^[A-Z0-9-]{1,32}$/, { error: 'must be 1-32 characters of A-Z, 0-9 and -' }),
     quantity: z
       .number({ error: typeError('a whole number') })
-      .int({ error: 'must be a whole number' })
-      .min(1, { error: 'must be at least 1' })
-      .max(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}` }),
+      .min(1, { error: 'must be at least 1', abort: true })
+      .max(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}`, abort: true })
+      .int({ error: 'must be a whole number' }),
     unitPrice: minorUnits(MAX_UNIT_PRICE),
   },
   { error: objectError },

@@ -87,8 +87,17 @@ export function isSamePlacement(record: OrderRecord, body: CreateOrderBody): boo
     order.customerId === body.customerId &&
     order.currency === body.currency &&
     order.region === body.region &&
-    JSON.stringify(order.items) ===
-      JSON.stringify(body.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })))
+    order.items.length === body.items.length &&
+    // Field by field: a stored map need not keep the key order it was written with.
+    order.items.every((item, index) => {
+      const requested = body.items[index];
+      return (
+        requested !== undefined &&
+        item.sku === requested.sku &&
+        item.quantity === requested.quantity &&
+        item.unitPrice === requested.unitPrice
+      );
+    })
   );
 }
 

@@ -1,0 +1,259 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CommandDecision, EventContext, OrderCommand, OrderRecord } from '../../shared/core/order.js';
+import { decideCommand, placeOrder } from '../../shared/core/order.js';
+import type { OrderEvent } from '../../shared/core/order-events.js';
+import type { CreateOrderBody } from '../../shared/core/order-schema.js';
+import type { OrderCommandType, OrderStatus } from '../../shared/core/status-machine.js';
+import { nextStatus, ORDER_STATUSES, TRANSITIONS } from '../../shared/core/status-machine.js';
+import { AmountMismatchError, TransitionNotAllowedError } from '../../shared/errors.js';
+import type { CommandStep } from './arbitraries.js';
+import {
+  commandStepsArb,
+  createOrderBodyArb,
+  eventContextArb,
+  orderIdArb,
+  toCommand,
+} from './arbitraries.js';
+
+/** DESIGN.md, "HTTP API": `PLACED → PAID → FULFILLED`; `PLACED|PAID → CANCELLED`; anything else is a 409. */
+const ALLOWED: Record<OrderStatus, Partial<Record<OrderCommandType, OrderStatus>>> = {
+  PLACED: { pay: 'PAID', cancel: 'CANCELLED' },
+  PAID: { fulfil: 'FULFILLED', cancel: 'CANCELLED' },
+  FULFILLED: {},
+  CANCELLED: {},
+};
+const ALLOWED_TRANSITIONS = new Set(['PLACED→PAID', 'PAID→FULFILLED', 'PLACED→CANCELLED', 'PAID→CANCELLED']);
+const TERMINAL: readonly OrderStatus[] = ['FULFILLED', 'CANCELLED'];
+const COMMAND_TYPES: readonly OrderCommandType[] = ['pay', 'cancel', 'fulfil'];
+
+interface StepTrace {
+  /** The record the command ran against, and a deep copy of it taken before. */
+  record: OrderRecord;
+  snapshot: OrderRecord;
+  command: OrderCommand;
+  context: EventContext;
+  decision: CommandDecision;
+  /** What an independent model of the rules expects. */
+  expected: 'apply' | 'resume' | 'reject';
+}
+
+interface OrderTrace {
+  placed: OrderRecord;
+  steps: StepTrace[];
+  applied: OrderEvent[];
+  final: OrderRecord;
+}
+
+/**
+ * Runs a life of an order through the real core: place it, then decide each command in turn, writing what an
+ * `apply` decides and clearing the outbox when the step's publish succeeds (as `runOrderCommand` does).
+ */
+function runOrder(
+  orderId: string,
+  body: CreateOrderBody,
+  placement: { context: EventContext; published: boolean },
+  steps: readonly CommandStep[],
+): OrderTrace {
+  const { order, event } = placeOrder(orderId, body, placement.context);
+  const placed: OrderRecord = { order, pendingEvent: placement.published ? undefined : event };
+  let record = placed;
+  /** The command whose event is still pending, in the model: a retry of exactly this command resumes it. */
+  let pendingCommand: OrderCommand | 'place' | undefined = placement.published ? undefined : 'place';
+  const traces: StepTrace[] = [];
+  const applied: OrderEvent[] = [];
+
+  for (const step of steps) {
+    const command = toCommand(step.plan, record.order.total);
+    const snapshot = structuredClone(record);
+    const decision = decideCommand(record, command, step.context);
+    const expected: StepTrace['expected'] =
+      pendingCommand !== undefined &&
+      pendingCommand !== 'place' &&
+      JSON.stringify(pendingCommand) === JSON.stringify(command)
+        ? 'resume'
+        : ALLOWED[record.order.status][command.type] !== undefined &&
+            !(command.type === 'pay' && command.amount !== record.order.total)
+          ? 'apply'
+          : 'reject';
+    traces.push({ record, snapshot, command, context: step.context, decision, expected });
+
+    if (decision.kind === 'apply') {
+      applied.push(decision.event);
+      record = { order: decision.order, pendingEvent: step.published ? undefined : decision.event };
+      pendingCommand = step.published ? undefined : command;
+    } else if (decision.kind === 'resume' && step.published) {
+      record = { order: record.order, pendingEvent: undefined };
+      pendingCommand = undefined;
+    }
+  }
+  return { placed, steps: traces, applied, final: record };
+}
+
+const orderLifeArb = fc.record({
+  orderId: orderIdArb,
+  body: createOrderBodyArb,
+  placement: fc.record({ context: eventContextArb, published: fc.boolean() }),
+  steps: commandStepsArb,
+});
+
+type OrderLife = typeof orderLifeArb extends fc.Arbitrary<infer T> ? T : never;
+
+const run = ({ orderId, body, placement, steps }: OrderLife): OrderTrace =>
+  runOrder(orderId, body, placement, steps);
+
+describe('nextStatus', () => {
+  const table = ORDER_STATUSES.flatMap((status) =>
+    COMMAND_TYPES.map((command) => ({ status, command, to: ALLOWED[status][command] })),
+  );
+
+  it.each(table.filter(({ to }) => to !== undefined))(
+    'moves $status on $command to $to',
+    ({ status, command, to }) => {
+      expect(nextStatus(status, command)).toBe(to);
+    },
+  );
+
+  it.each(table.filter(({ to }) => to === undefined))(
+    'refuses $command in $status',
+    ({ status, command }) => {
+      expect(nextStatus(status, command)).toBeUndefined();
+    },
+  );
+
+  it('names the event each transition appends', () => {
+    expect(TRANSITIONS.pay.event).toBe('OrderPaid');
+    expect(TRANSITIONS.cancel.event).toBe('OrderCancelled');
+    expect(TRANSITIONS.fulfil.event).toBe('OrderFulfilled');
+  });
+
+  it.each(TERMINAL)('leaves no way out of %s', (status) => {
+    expect(COMMAND_TYPES.map((command) => nextStatus(status, command))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+});
+
+describe('the status machine driven through placeOrder and decideCommand', () => {
+  it('decides apply, resume or reject exactly as the rules of DESIGN.md say, for any sequence of commands', () => {
+    fc.assert(
+      fc.property(orderLifeArb, (life) => {
+        for (const step of run(life).steps) expect(step.decision.kind).toBe(step.expected);
+      }),
+    );
+  });
+
+  it('applies only the four allowed transitions and never leaves a terminal state', () => {
+    fc.assert(
+      fc.property(orderLifeArb, (life) => {
+        // Act
+        const trace = run(life);
+
+        // Assess
+        expect(trace.placed.order.status).toBe('PLACED');
+        for (const { record, command, decision } of trace.steps) {
+          const from = record.order.status;
+          if (TERMINAL.includes(from)) expect(decision.kind).not.toBe('apply');
+          if (decision.kind !== 'apply') continue;
+          expect(ALLOWED_TRANSITIONS).toContain(`${from}→${decision.order.status}`);
+          expect(decision.order.status).toBe(ALLOWED[from][command.type]);
+        }
+        expect(ORDER_STATUSES).toContain(trace.final.order.status);
+      }),
+    );
+  });
+
+  it('rejects a forbidden command with TransitionNotAllowedError and a wrong payment with AmountMismatchError', () => {
+    fc.assert(
+      fc.property(orderLifeArb, (life) => {
+        for (const { record, command, decision } of run(life).steps) {
+          if (decision.kind !== 'reject') continue;
+          const { order } = record;
+          expect(decision.error.orderId).toBe(order.orderId);
+          expect(decision.error.retryable).toBe(false);
+          if (ALLOWED[order.status][command.type] === undefined) {
+            expect(decision.error).toBeInstanceOf(TransitionNotAllowedError);
+            expect(decision.error).toMatchObject({ from: order.status, command: command.type });
+          } else if (command.type === 'pay') {
+            expect(command.amount).not.toBe(order.total);
+            expect(decision.error).toBeInstanceOf(AmountMismatchError);
+            expect(decision.error).toMatchObject({ amount: command.amount, total: order.total });
+          } else {
+            expect.unreachable(`rejected an allowed ${command.type} in ${order.status}`);
+          }
+        }
+      }),
+    );
+  });
+
+  it('leaves the order record unchanged when it rejects or resumes a command', () => {
+    fc.assert(
+      fc.property(orderLifeArb, (life) => {
+        for (const { record, snapshot, decision } of run(life).steps) {
+          expect(record).toEqual(snapshot);
+          if (decision.kind === 'resume') {
+            expect(decision.order).toEqual(snapshot.order);
+            expect(decision.event).toEqual(snapshot.pendingEvent);
+          }
+        }
+      }),
+    );
+  });
+
+  it('keeps version equal to the number of events applied, with each event one seq after the last', () => {
+    fc.assert(
+      fc.property(orderLifeArb, (life) => {
+        // Act
+        const trace = run(life);
+
+        // Assess
+        expect(trace.placed.order.version).toBe(1);
+        expect(trace.final.order.version).toBe(1 + trace.applied.length);
+        expect(trace.applied.map((event) => event.seq)).toEqual(trace.applied.map((_, index) => index + 2));
+        for (const { record, decision } of trace.steps) {
+          const expectedVersion = decision.kind === 'apply' ? record.order.version + 1 : record.order.version;
+          const order = decision.kind === 'reject' ? record.order : decision.order;
+          expect(order.version).toBe(expectedVersion);
+          if (decision.kind === 'apply') expect(decision.event.seq).toBe(decision.order.version);
+        }
+      }),
+    );
+  });
+
+  it('stamps each applied event with the order, the context and the data of its command', () => {
+    fc.assert(
+      fc.property(orderLifeArb, (life) => {
+        for (const { record, command, context, decision } of run(life).steps) {
+          if (decision.kind !== 'apply') continue;
+          const { order } = record;
+          const { event } = decision;
+          expect(event).toMatchObject({
+            eventId: context.eventId,
+            type: TRANSITIONS[command.type].event,
+            orderId: order.orderId,
+            customerId: order.customerId,
+            occurredAt: context.now,
+          });
+          expect(decision.order).toEqual({
+            ...order,
+            status: decision.order.status,
+            version: order.version + 1,
+            updatedAt: context.now,
+          });
+          if (event.type === 'OrderPaid') expect(event.data).toEqual({ amount: order.total });
+          if (event.type === 'OrderFulfilled') expect(event.data).toEqual({});
+          if (event.type === 'OrderCancelled') {
+            const reason = command.type === 'cancel' ? command.reason : undefined;
+            expect(event.data).toEqual(
+              reason === undefined
+                ? { previousStatus: order.status }
+                : { previousStatus: order.status, reason },
+            );
+          }
+        }
+      }),
+    );
+  });
+});
