@@ -1,0 +1,517 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CfnTemplate, SpecDatabase, SpecProblem } from './cfn-spec.js';
+import { formatProblems, loadCfnSpec, validateTemplate } from './cfn-spec.js';
+import { packageTemplate } from './package-template.js';
+import {
+  asList,
+  describeReference,
+  getResource,
+  isRecord,
+  lambdaFunction,
+  policyStatements,
+  propertyAt,
+  resourcesOfType,
+  roleOf,
+  roleStatements,
+} from './template-queries.js';
+
+const FUNCTIONS = ['createOrder', 'getOrder', 'payOrder', 'cancelOrder'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+/** What each function may do besides writing its own logs: `<action> on <resource>`, one per pair. */
+const ORDERS_READ_WRITE = [
+  'dynamodb:GetItem on OrdersTable.Arn',
+  'dynamodb:PutItem on OrdersTable.Arn',
+  'dynamodb:UpdateItem on OrdersTable.Arn',
+];
+const IDEMPOTENCY_RECORDS = [
+  'dynamodb:DeleteItem on IdempotencyTable.Arn',
+  'dynamodb:GetItem on IdempotencyTable.Arn',
+  'dynamodb:PutItem on IdempotencyTable.Arn',
+  'dynamodb:UpdateItem on IdempotencyTable.Arn',
+];
+const PUBLISH_ORDER_EVENTS = [
+  'kms:Decrypt on OrderflowKey.Arn',
+  'kms:GenerateDataKey on OrderflowKey.Arn',
+  'sns:Publish on OrderEventsTopic',
+];
+const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
+  // Without an Idempotency-Key a failed publish discards the order it just wrote: hence DeleteItem.
+  createOrder: [
+    'dynamodb:DeleteItem on OrdersTable.Arn',
+    ...ORDERS_READ_WRITE,
+    ...IDEMPOTENCY_RECORDS,
+    ...PUBLISH_ORDER_EVENTS,
+  ],
+  getOrder: ['dynamodb:GetItem on OrdersTable.Arn'],
+  payOrder: [...ORDERS_READ_WRITE, ...IDEMPOTENCY_RECORDS, ...PUBLISH_ORDER_EVENTS],
+  cancelOrder: [...ORDERS_READ_WRITE, ...IDEMPOTENCY_RECORDS, ...PUBLISH_ORDER_EVENTS],
+};
+
+const ROUTES: Record<string, FunctionName> = {
+  'POST /orders': 'createOrder',
+  'GET /orders/{orderId}': 'getOrder',
+  'POST /orders/{orderId}/pay': 'payOrder',
+  'POST /orders/{orderId}/cancel': 'cancelOrder',
+};
+
+let spec: SpecDatabase;
+
+beforeAll(async () => {
+  spec = await loadCfnSpec();
+});
+
+describe('the dev stage template', () => {
+  let template: CfnTemplate;
+
+  beforeAll(async () => {
+    template = await packageTemplate({ stage: 'dev' });
+  });
+
+  it('validates against the CloudFormation resource specification', () => {
+    const problems = validateTemplate(template, spec);
+
+    expect(Object.keys(template.Resources).length).toBeGreaterThan(20);
+    expect(problems, formatProblems(problems)).toEqual([]);
+  });
+
+  describe('the spec validator', () => {
+    interface MistakeCase {
+      mistake: string;
+      make: (template: CfnTemplate) => void;
+      expected: { logicalId: string; path: string; message: string };
+    }
+
+    it.each<MistakeCase>([
+      {
+        mistake: 'an unknown property',
+        make: (copy) => setProperty(copy, 'OrdersTable', ['BilingMode'], 'PAY_PER_REQUEST'),
+        expected: { logicalId: 'OrdersTable', path: 'Properties.BilingMode', message: 'unknown property' },
+      },
+      {
+        mistake: 'an unknown property inside a nested property type',
+        make: (copy) => setProperty(copy, 'OrdersTable', ['SSESpecification', 'SseEnabled'], true),
+        expected: {
+          logicalId: 'OrdersTable',
+          path: 'Properties.SSESpecification.SseEnabled',
+          message: 'unknown property',
+        },
+      },
+      {
+        mistake: 'a missing required property',
+        make: (copy) => deleteProperty(copy, 'HttpApiRoutePostOrders', ['RouteKey']),
+        expected: {
+          logicalId: 'HttpApiRoutePostOrders',
+          path: 'Properties.RouteKey',
+          message: 'missing required property',
+        },
+      },
+      {
+        mistake: 'a missing required property inside a nested property type',
+        make: (copy) => deleteProperty(copy, 'OrdersTable', ['SSESpecification', 'SSEEnabled']),
+        expected: {
+          logicalId: 'OrdersTable',
+          path: 'Properties.SSESpecification.SSEEnabled',
+          message: 'missing required property',
+        },
+      },
+      {
+        mistake: 'a wrong primitive type',
+        make: (copy) => setProperty(copy, 'OrderEventsTopic', ['FifoTopic'], 'yes'),
+        expected: {
+          logicalId: 'OrderEventsTopic',
+          path: 'Properties.FifoTopic',
+          message: 'expected boolean, got string "yes"',
+        },
+      },
+      {
+        mistake: 'a list where an object goes',
+        make: (copy) => setProperty(copy, 'GetOrderLambdaFunction', ['Environment'], []),
+        expected: {
+          logicalId: 'GetOrderLambdaFunction',
+          path: 'Properties.Environment',
+          message: 'expected Environment (object), got a list',
+        },
+      },
+      {
+        mistake: 'a GetAtt to an attribute the resource type does not have',
+        make: (copy) =>
+          setProperty(copy, 'GetOrderLambdaFunction', ['Role'], {
+            'Fn::GetAtt': ['GetOrderIamRoleLambdaExecution', 'RoleArn'],
+          }),
+        expected: {
+          logicalId: 'GetOrderLambdaFunction',
+          path: 'Properties.Role.Fn::GetAtt',
+          message: 'AWS::IAM::Role has no attribute RoleArn',
+        },
+      },
+      {
+        mistake: 'a GetAtt to a resource that does not exist',
+        make: (copy) =>
+          setProperty(copy, 'GetOrderLambdaFunction', ['Role'], { 'Fn::GetAtt': ['GetOrderRole', 'Arn'] }),
+        expected: {
+          logicalId: 'GetOrderLambdaFunction',
+          path: 'Properties.Role.Fn::GetAtt',
+          message: 'names GetOrderRole, which is not a resource',
+        },
+      },
+      {
+        mistake: 'a Ref to a resource that does not exist',
+        make: (copy) => setProperty(copy, 'OrderEventsTopic', ['KmsMasterKeyId'], { Ref: 'OrderEventsKey' }),
+        expected: {
+          logicalId: 'OrderEventsTopic',
+          path: 'Properties.KmsMasterKeyId.Ref',
+          message: 'Ref to OrderEventsKey, which is not a resource, a parameter or a pseudo parameter',
+        },
+      },
+      {
+        mistake: 'a Fn::Sub naming something that does not exist',
+        make: (copy) =>
+          setProperty(copy, 'OrderflowKey', ['KeyPolicy', 'Statement', '0', 'Principal', 'AWS'], {
+            'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::Account}:root`,
+          }),
+        expected: {
+          logicalId: 'OrderflowKey',
+          path: 'Properties.KeyPolicy.Statement[0].Principal.AWS.Fn::Sub',
+          message: `\${AWS::Account} names no resource, parameter or pseudo parameter`,
+        },
+      },
+      {
+        mistake: 'a Fn::Sub naming an attribute the resource type does not have',
+        make: (copy) =>
+          setProperty(copy, 'OrderEventsTopic', ['DisplayName'], { 'Fn::Sub': `\${OrdersTable.Name}` }),
+        expected: {
+          logicalId: 'OrderEventsTopic',
+          path: 'Properties.DisplayName.Fn::Sub',
+          message: `\${OrdersTable.Name}: AWS::DynamoDB::Table has no attribute Name`,
+        },
+      },
+      {
+        mistake: 'an unknown resource type',
+        make: (copy) => {
+          copy.Resources.FulfillmentQueue = { Type: 'AWS::SQS::FifoQueue', Properties: { FifoQueue: true } };
+        },
+        expected: {
+          logicalId: 'FulfillmentQueue',
+          path: 'Type',
+          message: 'unknown resource type AWS::SQS::FifoQueue',
+        },
+      },
+      {
+        mistake: 'a DependsOn naming a resource that does not exist',
+        make: (copy) => {
+          getResource(copy, 'GetOrderLambdaFunction').DependsOn = [
+            'GetOrderIamRoleLambdaExecution',
+            'GetOrderLogs',
+          ];
+        },
+        expected: {
+          logicalId: 'GetOrderLambdaFunction',
+          path: 'DependsOn[1]',
+          message: 'depends on GetOrderLogs, which is not a resource',
+        },
+      },
+    ])('reports $mistake', ({ make, expected }) => {
+      // Prepare
+      const copy = structuredClone(template);
+      make(copy);
+
+      // Act
+      const problems = validateTemplate(copy, spec);
+
+      // Assess
+      expect(problems, formatProblems(problems)).toContainEqual<SpecProblem>({
+        logicalId: expected.logicalId,
+        path: expected.path,
+        message: expect.stringContaining(expected.message),
+      });
+    });
+  });
+
+  it('declares the order events topic as FIFO with a KMS key', () => {
+    const topic = getResource(template, 'OrderEventsTopic');
+    const keyReference = propertyAt(topic, ['KmsMasterKeyId']);
+    const keyLogicalId = describeReference(keyReference).split('.')[0] ?? '';
+
+    expect(topic.Type).toBe('AWS::SNS::Topic');
+    expect(propertyAt(topic, ['FifoTopic'])).toBe(true);
+    expect(propertyAt(topic, ['TopicName'])).toMatch(/\.fifo$/);
+    // Deduplication is explicit (MessageDeduplicationId = orderId:seq), never by content.
+    expect(propertyAt(topic, ['ContentBasedDeduplication'])).toBe(false);
+    expect(isRecord(keyReference) && ('Ref' in keyReference || 'Fn::GetAtt' in keyReference)).toBe(true);
+    expect(template.Resources[keyLogicalId]?.Type).toBe('AWS::KMS::Key');
+  });
+
+  it('encrypts every DynamoDB table, with point-in-time recovery and on-demand billing', () => {
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+
+    expect(tables.map(([logicalId]) => logicalId).sort()).toEqual(['IdempotencyTable', 'OrdersTable']);
+    for (const [logicalId, table] of tables) {
+      expect(propertyAt(table, ['SSESpecification', 'SSEEnabled']), logicalId).toBe(true);
+      expect(
+        propertyAt(table, ['PointInTimeRecoverySpecification', 'PointInTimeRecoveryEnabled']),
+        logicalId,
+      ).toBe(true);
+      expect(propertyAt(table, ['BillingMode']), logicalId).toBe('PAY_PER_REQUEST');
+    }
+  });
+
+  it('runs every function on nodejs22.x', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+
+    expect(functions).toHaveLength(FUNCTIONS.length);
+    for (const [logicalId, lambda] of functions) {
+      expect(propertyAt(lambda, ['Runtime']), logicalId).toBe('nodejs22.x');
+    }
+  });
+
+  it('wires deployed functions to AWS itself: the topic by Ref, no endpoint overrides', () => {
+    for (const name of FUNCTIONS) {
+      const [, lambda] = lambdaFunction(template, 'dev', name);
+      const variables = propertyAt(lambda, ['Environment', 'Variables']);
+
+      expect(variables, name).toMatchObject({
+        ORDER_EVENTS_TOPIC_ARN: { Ref: 'OrderEventsTopic' },
+        ORDERS_TABLE: 'orderflow-dev-orders',
+        IDEMPOTENCY_TABLE: 'orderflow-dev-idempotency',
+        // The SDK ignores an empty AWS_ENDPOINT_URL_* and AWS_SHARED_CREDENTIALS_FILE.
+        AWS_ENDPOINT_URL_DYNAMODB: '',
+        AWS_ENDPOINT_URL_SNS: '',
+        AWS_SHARED_CREDENTIALS_FILE: '',
+      });
+    }
+  });
+
+  it('has no wildcard in any action of an IAM, KMS key or resource policy statement', () => {
+    // A Deny in a resource policy (the deployment bucket's TLS-only `s3:*`) narrows access: only Allows count there.
+    const identityOrKey = new Set([
+      'AWS::IAM::Role',
+      'AWS::IAM::Policy',
+      'AWS::IAM::ManagedPolicy',
+      'AWS::KMS::Key',
+    ]);
+    const checked = policyStatements(template).filter(
+      ({ type, statement }) => identityOrKey.has(type) || statement.Effect === 'Allow',
+    );
+    const wildcards = checked.flatMap(({ logicalId, document, index, statement }) => [
+      ...asList(statement.Action)
+        .filter((action) => typeof action !== 'string' || action.includes('*'))
+        .map((action) => `${logicalId} ${document}.Statement[${index}]: Action ${JSON.stringify(action)}`),
+      ...(statement.NotAction === undefined
+        ? []
+        : [`${logicalId} ${document}.Statement[${index}]: NotAction`]),
+    ]);
+
+    expect(checked.filter(({ type }) => type === 'AWS::KMS::Key').length).toBeGreaterThan(0);
+    expect(new Set(checked.map(({ logicalId }) => logicalId)).size).toBeGreaterThan(FUNCTIONS.length);
+    expect(wildcards).toEqual([]);
+  });
+
+  it('gives each function a role of its own', () => {
+    const roles = FUNCTIONS.map((name) => roleOf(lambdaFunction(template, 'dev', name)[1]));
+
+    expect(new Set(roles).size).toBe(FUNCTIONS.length);
+    for (const [index, role] of roles.entries()) {
+      expect(role, FUNCTIONS[index]).toBeDefined();
+      // serverless-iam-roles-per-function leaves the shared role in the template; no function may use it.
+      expect(role, FUNCTIONS[index]).not.toBe('IamRoleLambdaExecution');
+      expect(template.Resources[role ?? '']?.Type, FUNCTIONS[index]).toBe('AWS::IAM::Role');
+    }
+  });
+
+  it.each(FUNCTIONS)('lets %s do only what it needs besides logging', (name) => {
+    const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
+    const grants = roleStatements(template, role)
+      .filter((statement) => statement.Effect === 'Allow' && !isLogsStatement(statement))
+      .flatMap((statement) =>
+        asList(statement.Action).flatMap((action) =>
+          asList(statement.Resource).map((resource) => `${String(action)} on ${describeReference(resource)}`),
+        ),
+      );
+
+    expect([...new Set(grants)].sort()).toEqual([...EXPECTED_GRANTS[name]].sort());
+  });
+
+  it.each(FUNCTIONS)('scopes the CloudWatch Logs statement of %s to its own log group', (name) => {
+    const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
+    const logsStatements = roleStatements(template, role).filter(isLogsStatement);
+    // A Fn::Sub string: `\${AWS::…}` is CloudFormation's placeholder, `${name}` this test's.
+    const ownLogStreams = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/orderflow-dev-${name}:*:*`;
+
+    expect(logsStatements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'],
+        Resource: [{ 'Fn::Sub': ownLogStreams }],
+      },
+    ]);
+  });
+
+  it('lets only createOrder, payOrder and cancelOrder publish, and only to OrderEventsTopic', () => {
+    const publishers = FUNCTIONS.filter((name) => {
+      const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
+      return roleStatements(template, role).some((statement) =>
+        asList(statement.Action).includes('sns:Publish'),
+      );
+    });
+    const publishTargets = policyStatements(template)
+      .filter(({ statement }) => asList(statement.Action).some((action) => String(action).startsWith('sns:')))
+      .flatMap(({ statement }) => asList(statement.Resource).map(describeReference));
+
+    expect(publishers).toEqual(['createOrder', 'payOrder', 'cancelOrder']);
+    expect(new Set(publishTargets)).toEqual(new Set(['OrderEventsTopic']));
+  });
+
+  it('names the resources of every identity policy statement, never Resource "*"', () => {
+    // Key policies are left out: there `Resource: "*"` means the key itself, the only value it takes.
+    const identity = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
+    const statements = policyStatements(template).filter(
+      ({ type, document }) => identity.has(type) && document !== 'AssumeRolePolicyDocument',
+    );
+    const unscoped = statements
+      .filter(
+        ({ statement }) =>
+          statement.NotResource !== undefined ||
+          asList(statement.Resource).length === 0 ||
+          asList(statement.Resource).includes('*'),
+      )
+      .map(({ logicalId, statement }) => `${logicalId}: ${JSON.stringify(statement)}`);
+
+    expect(statements.length).toBeGreaterThanOrEqual(FUNCTIONS.length * 2);
+    expect(unscoped).toEqual([]);
+  });
+
+  it('routes the four HTTP API routes to their functions with payload format 2.0', () => {
+    const apis = resourcesOfType(template, 'AWS::ApiGatewayV2::Api').map(([logicalId, api]) => ({
+      logicalId,
+      protocol: propertyAt(api, ['ProtocolType']),
+    }));
+    const routed = Object.fromEntries(
+      resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([logicalId, route]) => {
+        const integration = getResource(template, integrationOf(route.Properties?.Target) ?? '');
+        const target = describeReference(propertyAt(integration, ['IntegrationUri']));
+
+        expect(propertyAt(route, ['ApiId']), logicalId).toEqual({ Ref: 'HttpApi' });
+        expect(integration.Type, logicalId).toBe('AWS::ApiGatewayV2::Integration');
+        expect(propertyAt(integration, ['IntegrationType']), logicalId).toBe('AWS_PROXY');
+        expect(propertyAt(integration, ['PayloadFormatVersion']), logicalId).toBe('2.0');
+        return [propertyAt(route, ['RouteKey']), FUNCTIONS.find((name) => isFunction(target, name))];
+      }),
+    );
+
+    expect(apis).toEqual([{ logicalId: 'HttpApi', protocol: 'HTTP' }]);
+    expect(routed).toEqual(ROUTES);
+  });
+
+  /** `<FunctionLogicalId>.Arn` for the named function of this template. */
+  function isFunction(target: string, name: FunctionName): boolean {
+    return target === `${lambdaFunction(template, 'dev', name)[0]}.Arn`;
+  }
+});
+
+describe('the local stage template', () => {
+  let template: CfnTemplate;
+
+  beforeAll(async () => {
+    template = await packageTemplate({ stage: 'local' });
+  });
+
+  it('validates against the CloudFormation resource specification', () => {
+    const problems = validateTemplate(template, spec);
+
+    expect(problems, formatProblems(problems)).toEqual([]);
+  });
+
+  it('gives every function plain-string environment variables, so invoke local needs no AWS', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const notStrings = functions.flatMap(([logicalId, lambda]) => {
+      const variables = propertyAt(lambda, ['Environment', 'Variables']);
+      return Object.entries(isRecord(variables) ? variables : {})
+        .filter(([, value]) => typeof value !== 'string')
+        .map(([key, value]) => `${logicalId} ${key}: ${JSON.stringify(value)}`);
+    });
+
+    expect(functions).toHaveLength(FUNCTIONS.length);
+    expect(notStrings).toEqual([]);
+  });
+
+  it('points every function at the local cloud and the local topic by a plain ARN', () => {
+    const topicName = propertyAt(getResource(template, 'OrderEventsTopic'), ['TopicName']);
+
+    expect(topicName).toBe('orderflow-local-order-events.fifo');
+    for (const name of FUNCTIONS) {
+      const [, lambda] = lambdaFunction(template, 'local', name);
+
+      expect(propertyAt(lambda, ['Environment', 'Variables']), name).toMatchObject({
+        ORDER_EVENTS_TOPIC_ARN: `arn:aws:sns:eu-west-1:000000000000:${String(topicName)}`,
+        ORDERS_TABLE: 'orderflow-local-orders',
+        IDEMPOTENCY_TABLE: 'orderflow-local-idempotency',
+        AWS_ENDPOINT_URL_DYNAMODB: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        AWS_ENDPOINT_URL_SNS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      });
+    }
+  });
+
+  it('gives invoke local the dummy credentials file by an absolute path', () => {
+    // `serverless invoke local` runs the bundle from .esbuild/.build: a relative path would not resolve there.
+    const files = FUNCTIONS.map((name) =>
+      propertyAt(lambdaFunction(template, 'local', name)[1], [
+        'Environment',
+        'Variables',
+        'AWS_SHARED_CREDENTIALS_FILE',
+      ]),
+    );
+
+    for (const file of new Set(files)) {
+      expect(typeof file === 'string' && isAbsolute(file) && existsSync(file), String(file)).toBe(true);
+    }
+    expect(new Set(files).size).toBe(1);
+  });
+});
+
+/** The statement serverless writes so a function can log: every action is a CloudWatch Logs one. */
+function isLogsStatement(statement: Record<string, unknown>): boolean {
+  const actions = asList(statement.Action);
+  return actions.length > 0 && actions.every((action) => String(action).startsWith('logs:'));
+}
+
+/** The integration a route targets: `{ "Fn::Join": ["/", ["integrations", { Ref: integration }]] }`. */
+function integrationOf(target: unknown): string | undefined {
+  const join = isRecord(target) ? target['Fn::Join'] : undefined;
+  if (!Array.isArray(join) || join[0] !== '/' || !Array.isArray(join[1]) || join[1][0] !== 'integrations') {
+    return undefined;
+  }
+  return describeReference(join[1][1]);
+}
+
+/** Sets a property of a resource in a copy of the template; the path may go through lists by index. */
+function setProperty(
+  template: CfnTemplate,
+  logicalId: string,
+  path: readonly string[],
+  value: unknown,
+): void {
+  const [parent, key] = parentOf(template, logicalId, path);
+  Reflect.set(parent, key, value);
+}
+
+function deleteProperty(template: CfnTemplate, logicalId: string, path: readonly string[]): void {
+  const [parent, key] = parentOf(template, logicalId, path);
+  Reflect.deleteProperty(parent, key);
+}
+
+function parentOf(template: CfnTemplate, logicalId: string, path: readonly string[]): [object, string] {
+  const resource = getResource(template, logicalId);
+  resource.Properties ??= {};
+  let parent: unknown = resource.Properties;
+  for (const step of path.slice(0, -1)) {
+    parent = typeof parent === 'object' && parent !== null ? Reflect.get(parent, step) : undefined;
+  }
+  const key = path.at(-1);
+  if (key === undefined || typeof parent !== 'object' || parent === null) {
+    throw new Error(`${logicalId} has no property ${path.join('.')}`);
+  }
+  return [parent, key];
+}
