@@ -47,8 +47,8 @@ async function resumePlacement(ports: OrderPorts, orderId: string, body: CreateO
 }
 
 /**
- * Runs a command on an existing order. An event left pending by an earlier failed publish goes out first, so
- * the order's message group stays in `seq` order.
+ * Runs a command on an existing order. An event left pending by an earlier failed publish goes out first, even
+ * when the command is then refused, so the order's message group stays complete and in `seq` order.
  */
 export async function runOrderCommand(
   ports: OrderPorts,
@@ -59,19 +59,22 @@ export async function runOrderCommand(
   const record = await ports.store.get(orderId);
   if (record === undefined) throw new OrderNotFoundError(orderId);
   const decision = decideCommand(record, command, context);
-  switch (decision.kind) {
-    case 'reject':
-      throw decision.error;
-    case 'resume':
-      await publishAndClear(ports, decision.order, decision.event);
-      return decision.order;
-    case 'apply':
-      if (record.pendingEvent !== undefined)
-        await ports.bus.publish(toBusMessage(record.order, record.pendingEvent));
-      await ports.store.update(decision.order, decision.event, record.order.version);
-      await publishAndClear(ports, decision.order, decision.event);
-      return decision.order;
+  if (decision.kind === 'resume') {
+    if (decision.event !== undefined) await publishAndClear(ports, decision.order, decision.event);
+    return decision.order;
   }
+  if (decision.kind === 'reject') {
+    if (record.pendingEvent !== undefined) await publishAndClear(ports, record.order, record.pendingEvent);
+    throw decision.error;
+  }
+  // The earlier event goes out before the new one; the write below replaces the outbox anyway.
+  if (record.pendingEvent !== undefined) {
+    await ports.bus.publish(toBusMessage(record.order, record.pendingEvent));
+  }
+  const { order, event, lastCommand } = decision;
+  await ports.store.update({ order, pendingEvent: event, lastCommand }, record.order.version);
+  await publishAndClear(ports, order, event);
+  return order;
 }
 
 async function publishAndClear(ports: OrderPorts, order: Order, event: OrderEvent): Promise<void> {

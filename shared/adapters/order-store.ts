@@ -6,7 +6,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Order, OrderRecord } from '../core/order.js';
+import type { LastCommand, Order, OrderRecord } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
 import type { OrderStore } from '../core/ports.js';
 import { ConcurrentUpdateError } from '../errors.js';
@@ -17,8 +17,11 @@ export interface OrderStoreOptions {
   tableName: string;
 }
 
-/** The item: the order's fields at the top level, plus `pendingEvent` while its last event is unpublished. */
-type OrderItem = Order & { pendingEvent?: OrderEvent };
+/**
+ * The item: the order's fields at the top level, plus `pendingEvent` while its last event is unpublished and
+ * `lastCommand` when the last change came with an `Idempotency-Key`.
+ */
+type OrderItem = Order & { pendingEvent?: OrderEvent; lastCommand?: LastCommand };
 
 export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -43,8 +46,8 @@ export function createOrderStore({
         client.send(new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true })),
       );
       if (Item === undefined) return undefined;
-      const { pendingEvent, ...order } = Item as OrderItem;
-      return { order, pendingEvent } satisfies OrderRecord;
+      const { pendingEvent, lastCommand, ...order } = Item as OrderItem;
+      return { order, pendingEvent, lastCommand } satisfies OrderRecord;
     },
 
     async create(order, pendingEvent) {
@@ -63,12 +66,12 @@ export function createOrderStore({
       }
     },
 
-    async update(order, pendingEvent, expectedVersion) {
+    async update({ order, pendingEvent, lastCommand }, expectedVersion) {
       try {
         await client.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...order, pendingEvent } satisfies OrderItem,
+            Item: { ...order, pendingEvent, lastCommand } satisfies OrderItem,
             ConditionExpression: '#version = :expectedVersion',
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expectedVersion': expectedVersion },

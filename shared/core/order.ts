@@ -27,12 +27,23 @@ export interface Order {
 export interface OrderRecord {
   order: Order;
   pendingEvent: OrderEvent | undefined;
+  /** The command that made the current version, when it carried an `Idempotency-Key`. */
+  lastCommand?: LastCommand | undefined;
 }
 
-export type OrderCommand =
+export interface LastCommand {
+  type: OrderCommandType;
+  idempotencyKey: string;
+}
+
+export type OrderCommand = (
   | { type: 'pay'; amount: number }
   | { type: 'cancel'; reason?: string | undefined }
-  | { type: 'fulfil' };
+  | { type: 'fulfil' }
+) & {
+  /** The request's `Idempotency-Key`: a retry with the same key is recognised even after its event went out. */
+  idempotencyKey?: string | undefined;
+};
 
 /** Identity and time for a new event: supplied by the caller so that the core stays deterministic. */
 export interface EventContext {
@@ -42,10 +53,16 @@ export interface EventContext {
 }
 
 export type CommandDecision =
-  /** Write `order` (conditional on the previous version) together with `event`, then publish `event`. */
-  | { kind: 'apply'; order: Order; event: OrderEvent }
-  /** An earlier attempt of this same command was written but maybe not published: publish `event`, answer `order`. */
-  | { kind: 'resume'; order: Order; event: OrderEvent }
+  /**
+   * Write `order` with `event` pending and `lastCommand` (conditional on the previous version), then publish
+   * `event`.
+   */
+  | { kind: 'apply'; order: Order; event: OrderEvent; lastCommand: LastCommand | undefined }
+  /**
+   * An earlier attempt of this same command was already applied: publish `event` if it is still pending (it is
+   * `undefined` when it went out), and answer `order`.
+   */
+  | { kind: 'resume'; order: Order; event: OrderEvent | undefined }
   | { kind: 'reject'; error: OrderflowError };
 
 /** Places a new order: version 1 and its `OrderPlaced` event (seq 1). */
@@ -103,10 +120,13 @@ export function isSamePlacement(record: OrderRecord, body: CreateOrderBody): boo
 
 /**
  * Decides what a command does to an order: apply it (a new version and its event), resume an earlier attempt
- * of the same command whose event may be unpublished, or reject it.
+ * of the same command, or reject it.
+ *
+ * An earlier attempt is recognised by its `Idempotency-Key` (the same key and command type made the current
+ * version), or, without a key, by its event still pending with the same data (its publish failed).
  *
  * @example
- * decideCommand({ order: placed, pendingEvent: undefined }, { type: 'pay', amount: placed.total }, ctx)
+ * decideCommand({ order: placed, pendingEvent: undefined, lastCommand: undefined }, { type: 'pay', amount: placed.total }, ctx)
  * // → { kind: 'apply', order: { ...placed, status: 'PAID', version: 2 }, event: { type: 'OrderPaid', seq: 2, ... } }
  */
 export function decideCommand(
@@ -114,7 +134,8 @@ export function decideCommand(
   command: OrderCommand,
   context: EventContext,
 ): CommandDecision {
-  const { order, pendingEvent } = record;
+  const { order, pendingEvent, lastCommand } = record;
+  if (isRetryByKey(lastCommand, command)) return { kind: 'resume', order, event: pendingEvent };
   if (pendingEvent !== undefined && isRetryOf(pendingEvent, order, command)) {
     return { kind: 'resume', order, event: pendingEvent };
   }
@@ -138,7 +159,20 @@ export function decideCommand(
     occurredAt: context.now,
   };
   const event: OrderEvent = eventFor(command, order.status, base);
-  return { kind: 'apply', order: next, event };
+  const applied: LastCommand | undefined =
+    command.idempotencyKey === undefined
+      ? undefined
+      : { type: command.type, idempotencyKey: command.idempotencyKey };
+  return { kind: 'apply', order: next, event, lastCommand: applied };
+}
+
+function isRetryByKey(lastCommand: LastCommand | undefined, command: OrderCommand): boolean {
+  return (
+    lastCommand !== undefined &&
+    command.idempotencyKey !== undefined &&
+    lastCommand.idempotencyKey === command.idempotencyKey &&
+    lastCommand.type === command.type
+  );
 }
 
 type EnvelopeBase = Omit<OrderEvent, 'type' | 'data'>;

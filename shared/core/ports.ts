@@ -11,10 +11,10 @@ export interface OrderStore {
   /** Writes a new order with its pending event; `false` when an order with that id already exists. */
   create(order: Order, pendingEvent: OrderEvent): Promise<boolean>;
   /**
-   * Replaces the order with its next version and that version's pending event, on the condition that the stored
-   * version is still `expectedVersion`; throws `ConcurrentUpdateError` otherwise.
+   * Replaces the record with the order's next version, its pending event and the command that made it, on the
+   * condition that the stored version is still `expectedVersion`; throws `ConcurrentUpdateError` otherwise.
    */
-  update(order: Order, pendingEvent: OrderEvent, expectedVersion: number): Promise<void>;
+  update(record: OrderRecord, expectedVersion: number): Promise<void>;
   /** Clears the pending event once it is published, if the order is still at `version`. */
   markPublished(orderId: string, version: number): Promise<void>;
   /** Removes an order that was never published (version 1, pending event still there). */

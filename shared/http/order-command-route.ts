@@ -29,8 +29,11 @@ export function orderCommandRoute<S extends z.ZodType>({
 }: OrderCommandRouteOptions<S>) {
   const ports = createOrderPortsFromEnv();
   const run = makeIdempotentCommand<{ orderId: string; body: z.infer<S> }>(
-    async ({ request: { orderId, body } }) =>
-      jsonResponse(202, await runOrderCommand(ports, orderId, toCommand(body), newEventContext())),
+    async ({ idempotencyKey, request: { orderId, body } }) =>
+      jsonResponse(
+        202,
+        await runOrderCommand(ports, orderId, { ...toCommand(body), idempotencyKey }, newEventContext()),
+      ),
     { tableName: ports.idempotencyTable, keyPrefix: name },
   );
 

@@ -149,7 +149,9 @@ describe('toBusMessage', () => {
 
     // Act
     const messages = [first, retry].map((decision) =>
-      decision.kind === 'reject' ? undefined : toBusMessage(decision.order, decision.event),
+      decision.kind === 'reject' || decision.event === undefined
+        ? undefined
+        : toBusMessage(decision.order, decision.event),
     );
 
     // Assess

@@ -34,9 +34,14 @@ function recordAfter(commands: readonly OrderCommand[]): OrderRecord {
   for (const command of commands) {
     const decision = decideCommand(record, command, contexts.first);
     if (decision.kind !== 'apply') throw new Error(`setup: ${command.type} was not applied`);
-    record = { order: decision.order, pendingEvent: decision.event };
+    record = { order: decision.order, pendingEvent: decision.event, lastCommand: decision.lastCommand };
   }
   return record;
+}
+
+/** The record after `commands` were applied and every event went out (the outbox is clear). */
+function publishedRecordAfter(commands: readonly OrderCommand[]): OrderRecord {
+  return { ...recordAfter(commands), pendingEvent: undefined };
 }
 
 function appliedEvent(record: OrderRecord): OrderEvent {
@@ -163,7 +168,7 @@ describe('decideCommand resuming an earlier attempt', () => {
     expect(decision.kind).toBe('resume');
     if (decision.kind !== 'resume') return;
     expect(decision.event).toBe(pending);
-    expect(decision.event.eventId).toBe('evt-first');
+    expect(decision.event?.eventId).toBe('evt-first');
     expect(decision.order).toEqual(record.order);
     expect(decision.order.version).toBe(2);
   });
@@ -317,6 +322,72 @@ describe('decideCommand resuming an earlier attempt', () => {
         },
       ),
     );
+  });
+});
+
+describe('decideCommand recognising a retry by its Idempotency-Key', () => {
+  it('resumes a keyed pay whose event already went out, with nothing left to publish', () => {
+    // Prepare
+    const record = publishedRecordAfter([{ type: 'pay', amount: 3999, idempotencyKey: 'key-1' }]);
+
+    // Act
+    const decision = decideCommand(
+      record,
+      { type: 'pay', amount: 3999, idempotencyKey: 'key-1' },
+      contexts.retry,
+    );
+
+    // Assess
+    expect(decision).toEqual({ kind: 'resume', order: record.order, event: undefined });
+  });
+
+  it('remembers the key and the command type of the change it applies', () => {
+    // Act
+    const decision = decideCommand(
+      publishedRecordAfter([]),
+      { type: 'cancel', idempotencyKey: 'key-9' },
+      contexts.first,
+    );
+
+    // Assess
+    expect(decision).toMatchObject({
+      kind: 'apply',
+      lastCommand: { type: 'cancel', idempotencyKey: 'key-9' },
+    });
+  });
+
+  it('remembers no command when the change came without a key', () => {
+    // Act
+    const decision = decideCommand(publishedRecordAfter([]), { type: 'pay', amount: 3999 }, contexts.first);
+
+    // Assess
+    expect(decision).toMatchObject({ kind: 'apply', lastCommand: undefined });
+  });
+
+  it.each<[string, OrderCommand]>([
+    ['another key', { type: 'pay', amount: 3999, idempotencyKey: 'key-2' }],
+    ['no key', { type: 'pay', amount: 3999 }],
+  ])('refuses a second pay with %s once the first went out', (_, command) => {
+    // Prepare
+    const record = publishedRecordAfter([{ type: 'pay', amount: 3999, idempotencyKey: 'key-1' }]);
+
+    // Act
+    const decision = decideCommand(record, command, contexts.retry);
+
+    // Assess
+    expect(decision.kind).toBe('reject');
+    if (decision.kind === 'reject') expect(decision.error).toBeInstanceOf(TransitionNotAllowedError);
+  });
+
+  it('does not take a cancel that reuses the key of the pay before it for a retry of that pay', () => {
+    // Prepare
+    const record = publishedRecordAfter([{ type: 'pay', amount: 3999, idempotencyKey: 'key-1' }]);
+
+    // Act
+    const decision = decideCommand(record, { type: 'cancel', idempotencyKey: 'key-1' }, contexts.later);
+
+    // Assess
+    expect(decision).toMatchObject({ kind: 'apply', order: { status: 'CANCELLED', version: 3 } });
   });
 });
 

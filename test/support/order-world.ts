@@ -1,0 +1,293 @@
+import type {
+  AttributeValue,
+  DeleteItemCommandInput,
+  GetItemCommandInput,
+  PutItemCommandInput,
+  UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+  ThrottlingException,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
+import type {
+  DeleteCommandInput,
+  GetCommandInput,
+  PutCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
+import { vi } from 'vitest';
+import type { HttpResponse } from '../../shared/http/responses.js';
+import { lambdaContext } from './api-event.js';
+import type { Attributes, Expression } from './fake-dynamodb.js';
+import { FakeTable, fromAttributeMap, toAttributeMap } from './fake-dynamodb.js';
+
+export const ORDERS_TABLE = 'orderflow-test-orders';
+export const IDEMPOTENCY_TABLE = 'orderflow-test-idempotency';
+export const ORDER_EVENTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:orderflow-test-order-events.fifo';
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
+
+export interface OrderHandlers {
+  createOrder: HttpHandler;
+  getOrder: HttpHandler;
+  payOrder: HttpHandler;
+  cancelOrder: HttpHandler;
+}
+
+/**
+ * Sets the environment serverless.yml gives the HTTP functions, then imports them: they read it at module scope.
+ * The endpoint variables are blanked so that errors name the service, not a local endpoint of the developer.
+ */
+export async function importOrderHandlers(): Promise<OrderHandlers> {
+  vi.stubEnv('ORDERS_TABLE', ORDERS_TABLE);
+  vi.stubEnv('IDEMPOTENCY_TABLE', IDEMPOTENCY_TABLE);
+  vi.stubEnv('ORDER_EVENTS_TOPIC_ARN', ORDER_EVENTS_TOPIC_ARN);
+  vi.stubEnv('AWS_ENDPOINT_URL', '');
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', '');
+  vi.stubEnv('AWS_ENDPOINT_URL_SNS', '');
+  const [create, get, pay, cancel] = await Promise.all([
+    import('../../functions/create-order.js'),
+    import('../../functions/get-order.js'),
+    import('../../functions/pay-order.js'),
+    import('../../functions/cancel-order.js'),
+  ]);
+  return {
+    createOrder: create.handler,
+    getOrder: get.handler,
+    payOrder: pay.handler,
+    cancelOrder: cancel.handler,
+  };
+}
+
+/** A handler's answer with its JSON body parsed and header names lower-cased. */
+export interface ParsedResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+  rawBody: string;
+}
+
+/** Invokes `handler` like the Lambda runtime does (fresh context per invocation) and parses the answer. */
+export async function invoke(
+  handler: HttpHandler,
+  event: APIGatewayProxyEventV2,
+  context: Context = lambdaContext(),
+): Promise<ParsedResponse> {
+  const response = await handler(event, context);
+  const parsed: unknown = JSON.parse(response.body);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`Expected a JSON object body, got ${response.body}`);
+  }
+  return {
+    statusCode: response.statusCode,
+    headers: Object.fromEntries(
+      Object.entries(response.headers).map(([name, value]) => [name.toLowerCase(), value]),
+    ),
+    body: parsed as Record<string, unknown>,
+    rawBody: response.body,
+  };
+}
+
+/**
+ * The three SDK clients the HTTP handlers use, mocked at the client, and what stands behind them: the orders table
+ * (lib-dynamodb commands), the Powertools idempotency table (low-level DynamoDB commands) and the topic.
+ * Every command is recorded by its mock; the fakes answer from state that the commands themselves built.
+ */
+export class OrderWorld {
+  readonly documentClient: AwsClientStub<DynamoDBDocumentClient> = mockClient(DynamoDBDocumentClient);
+  readonly dynamodb: AwsClientStub<DynamoDBClient> = mockClient(DynamoDBClient);
+  readonly sns: AwsClientStub<SNSClient> = mockClient(SNSClient);
+  readonly orders = new FakeTable(ORDERS_TABLE, 'orderId');
+  readonly idempotency = new FakeTable(IDEMPOTENCY_TABLE, 'id');
+  #messageCounter = 0;
+
+  /** Forgets every call and all stored state; every client answers from the fakes. */
+  reset(): void {
+    this.documentClient.reset();
+    this.dynamodb.reset();
+    this.sns.reset();
+    this.orders.clear();
+    this.idempotency.clear();
+    this.serve();
+  }
+
+  /** Points every client at the fakes again (after a test made one of them fail), keeping state and history. */
+  serve(): void {
+    this.serveOrders();
+    this.serveIdempotency();
+    this.servePublish();
+  }
+
+  /** Gives the clients back their real `send` and the process its environment (see `importOrderHandlers`). */
+  restore(): void {
+    vi.unstubAllEnvs();
+    this.documentClient.restore();
+    this.dynamodb.restore();
+    this.sns.restore();
+  }
+
+  serveOrders(): void {
+    const table = this.orders;
+    this.documentClient.on(GetCommand).callsFake((input: GetCommandInput) => {
+      const Item = table.get(input.TableName, input.Key);
+      return Item === undefined ? {} : { Item };
+    });
+    this.documentClient.on(PutCommand).callsFake((input: PutCommandInput) => {
+      table.put(
+        input.TableName,
+        input.Item,
+        conditionOf(input),
+        input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD',
+      );
+      return {};
+    });
+    this.documentClient.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+      table.update(
+        input.TableName,
+        input.Key,
+        updateOf(input, input.ExpressionAttributeValues),
+        conditionOf(input),
+      );
+      return {};
+    });
+    this.documentClient.on(DeleteCommand).callsFake((input: DeleteCommandInput) => {
+      table.delete(input.TableName, input.Key, conditionOf(input));
+      return {};
+    });
+  }
+
+  serveIdempotency(): void {
+    const table = this.idempotency;
+    this.dynamodb.on(GetItemCommand).callsFake((input: GetItemCommandInput) => {
+      const item = table.get(input.TableName, fromAttributeMap(input.Key));
+      return item === undefined ? {} : { Item: toAttributeMap(item) };
+    });
+    this.dynamodb.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
+      table.put(
+        input.TableName,
+        fromAttributeMap(input.Item),
+        conditionOf(input, fromAttributeMap(input.ExpressionAttributeValues)),
+        input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD',
+      );
+      return {};
+    });
+    this.dynamodb.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
+      const values = fromAttributeMap(input.ExpressionAttributeValues);
+      table.update(
+        input.TableName,
+        fromAttributeMap(input.Key),
+        updateOf(input, values),
+        conditionOf(input, values),
+      );
+      return {};
+    });
+    this.dynamodb.on(DeleteItemCommand).callsFake((input: DeleteItemCommandInput) => {
+      table.delete(input.TableName, fromAttributeMap(input.Key), conditionOf(input));
+      return {};
+    });
+  }
+
+  servePublish(): void {
+    this.sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+      if (input.TopicArn !== ORDER_EVENTS_TOPIC_ARN)
+        throw new Error(`No such topic ${String(input.TopicArn)}`);
+      this.#messageCounter += 1;
+      return {
+        MessageId: `00000000-0000-4000-8000-${String(this.#messageCounter).padStart(12, '0')}`,
+        SequenceNumber: String(10_000_000_000_000_000_000n + BigInt(this.#messageCounter)),
+      };
+    });
+  }
+
+  /** The `Key` of the n-th idempotency record taken (by its `PutItemCommand`), as the low-level client sends it. */
+  idempotencyRecordKey(index = 0): Record<string, AttributeValue> {
+    const id = this.dynamodb.commandCalls(PutItemCommand)[index]?.args[0].input.Item?.id;
+    if (id === undefined) throw new Error(`No idempotency record #${index} was taken`);
+    return { id };
+  }
+
+  /** Every command any of the three clients received, in the order they were sent: `Client.Command`. */
+  timeline(): string[] {
+    const calls = [
+      ...this.documentClient.calls().map((call) => ({ client: 'orders', call })),
+      ...this.dynamodb.calls().map((call) => ({ client: 'idempotency', call })),
+      ...this.sns.calls().map((call) => ({ client: 'sns', call })),
+    ];
+    return calls
+      .sort((a, b) => (a.call.calledBefore(b.call) ? -1 : 1))
+      .map(({ client, call }) => `${client}.${commandName(call.args[0])}`);
+  }
+
+  /** The SNS messages published, parsed. */
+  publishedEvents(): Array<Record<string, unknown>> {
+    return this.sns.commandCalls(PublishCommand).map((call) => {
+      const parsed: unknown = JSON.parse(call.args[0].input.Message ?? 'null');
+      if (typeof parsed !== 'object' || parsed === null)
+        throw new Error('A published message is not an object');
+      return parsed as Record<string, unknown>;
+    });
+  }
+}
+
+function commandName(command: unknown): string {
+  const name = typeof command === 'object' && command !== null ? command.constructor.name : 'unknown';
+  return name.replace(/Command$/, '');
+}
+
+function conditionOf(
+  input: {
+    ConditionExpression?: string | undefined;
+    ExpressionAttributeNames?: Record<string, string> | undefined;
+    ExpressionAttributeValues?: Attributes | undefined;
+  },
+  values: Attributes | undefined = input.ExpressionAttributeValues,
+): Expression | undefined {
+  if (input.ConditionExpression === undefined) return undefined;
+  return { expression: input.ConditionExpression, names: input.ExpressionAttributeNames, values };
+}
+
+function updateOf(
+  input: {
+    UpdateExpression?: string | undefined;
+    ExpressionAttributeNames?: Record<string, string> | undefined;
+  },
+  values: Attributes | undefined,
+): Expression {
+  if (input.UpdateExpression === undefined) throw new Error('The fake table needs an UpdateExpression');
+  return { expression: input.UpdateExpression, names: input.ExpressionAttributeNames, values };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Throttling, as each service names it
+
+/** DynamoDB throttling: `ThrottlingException` (on-demand) or `ProvisionedThroughputExceededException`. */
+export function dynamoDbThrottling(
+  name: 'ThrottlingException' | 'ProvisionedThroughputExceededException',
+): Error {
+  const options = { message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} };
+  return name === 'ThrottlingException'
+    ? new ThrottlingException(options)
+    : new ProvisionedThroughputExceededException(options);
+}
+
+/** SNS throttling: `ThrottledException`. */
+export function snsThrottling(): Error {
+  return new ThrottledException({ message: 'Rate exceeded', $metadata: {} });
+}
