@@ -1,0 +1,7 @@
+/** How one invocation of a function ended, as Lambda reports it to an event source. */
+export type InvokeOutcome =
+  | { status: 'ok'; result: unknown }
+  | { status: 'error'; errorType: string; errorMessage: string };
+
+/** Invokes one function with an event (what a poller or the HTTP router holds for its target). */
+export type Invoke = (event: unknown) => Promise<InvokeOutcome>;
