@@ -2,10 +2,26 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
-    // Infra tests package the stack with esbuild: give them room on a 2-core CI machine.
     testTimeout: 20_000,
-    hookTimeout: 180_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'core',
+          include: ['test/unit/**/*.test.ts', 'test/handlers/**/*.test.ts', 'test/local/**/*.test.ts'],
+        },
+      },
+      {
+        // Tests of the packaged stack: `serverless package` runs once per stage in the global setup.
+        extends: true,
+        test: {
+          name: 'stack',
+          include: ['test/infra/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/packaged-stack.ts'],
+        },
+      },
+    ],
   },
 });

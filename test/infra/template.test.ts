@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CfnTemplate, SpecDatabase, SpecProblem } from './cfn-spec.js';
 import { formatProblems, loadCfnSpec, validateTemplate } from './cfn-spec.js';
-import { packageTemplate } from './package-template.js';
+import { packagedTemplate } from './package-template.js';
 import {
   asList,
   describeReference,
@@ -67,7 +67,7 @@ describe('the dev stage template', () => {
   let template: CfnTemplate;
 
   beforeAll(async () => {
-    template = await packageTemplate({ stage: 'dev' });
+    template = await packagedTemplate('dev');
   });
 
   it('validates against the CloudFormation resource specification', () => {
@@ -415,7 +415,7 @@ describe('the local stage template', () => {
   let template: CfnTemplate;
 
   beforeAll(async () => {
-    template = await packageTemplate({ stage: 'local' });
+    template = await packagedTemplate('local');
   });
 
   it('validates against the CloudFormation resource specification', () => {
