@@ -44,7 +44,9 @@ export interface SqsEventSource {
   enabled: boolean;
 }
 
-export type OnFailureDestination = { type: 'sqs'; arn: string; queueUrl: string } | { type: 'sns'; arn: string };
+export type OnFailureDestination =
+  | { type: 'sqs'; arn: string; queueUrl: string }
+  | { type: 'sns'; arn: string };
 
 export interface KinesisEventSource {
   kind: 'kinesis';
