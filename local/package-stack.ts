@@ -19,7 +19,13 @@ const PACKAGE_TIMEOUT_MS = 300_000;
  * One at a time per checkout: serverless-esbuild builds in `.esbuild/` and `serverless package` empties
  * `.serverless/`, whatever `--package` says.
  */
-export async function packageStack({ stage, outputDir }: { stage: string; outputDir: string }): Promise<void> {
+export async function packageStack({
+  stage,
+  outputDir,
+}: {
+  stage: string;
+  outputDir: string;
+}): Promise<void> {
   const args = ['serverless', 'package', '--stage', stage, '--package', outputDir];
   try {
     await execFileAsync('npx', args, {
@@ -61,7 +67,8 @@ function describeFailure(command: string, error: unknown): string {
     stdout?: string;
     stderr?: string;
   };
-  const how = killed === true ? `was killed after ${PACKAGE_TIMEOUT_MS} ms (${signal})` : `exited with ${code}`;
+  const how =
+    killed === true ? `was killed after ${PACKAGE_TIMEOUT_MS} ms (${signal})` : `exited with ${code}`;
   // execFile's own message repeats stderr: it only says more when the command could not start at all.
   const startFailure = !stdout && !stderr ? ` (${error.message})` : '';
   return [

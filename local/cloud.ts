@@ -1,0 +1,171 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
+import { type Emulators, startEmulators } from './emulators.js';
+import { startHttpApi } from './http-api.js';
+import { startKinesisPoller } from './pollers/kinesis-poller.js';
+import { startSqsPoller } from './pollers/sqs-poller.js';
+import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './ports.js';
+import { createFunctionRuntime } from './runtime/function-runtime.js';
+import { loadPackagedStack } from './template/load-template.js';
+import type { ProvisionedStack } from './template/model.js';
+import { provisionStack } from './template/provision.js';
+
+export interface LocalCloudOptions {
+  /** The output of `serverless package --stage local --package <dir>`. */
+  packageDir: string;
+  /** Ports to use instead of the defaults; 0 = any free port. */
+  ports?: Partial<LocalCloudPorts>;
+  /** Handler console output: printed with a `[function]` prefix, or discarded (tests). */
+  functionOutput?: 'inherit' | 'silent';
+  /** The local cloud's own messages (provisioning warnings, poller errors). */
+  log?: (line: string) => void;
+}
+
+export interface LocalCloudEndpoints {
+  http: string;
+  mqtt: string;
+  mqttWs: string;
+  sqsSns: string;
+  dynamodb: string;
+  kinesis: string;
+  iotData: string;
+}
+
+export interface LocalCloud {
+  endpoints: LocalCloudEndpoints;
+  region: string;
+  stack: ProvisionedStack;
+  /** SDK clients pointed at the emulators, for tests and tools. */
+  clients: LocalClients;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole pipeline on 127.0.0.1: the emulators, provisioned from the packaged CloudFormation template;
+ * every function in a worker of its own with the environment its template entry gives it (endpoints pointed
+ * here); the HTTP API routes; and a poller per event source mapping.
+ */
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const { template, region, stackName } = await loadPackagedStack(options.packageDir);
+  const ports = { ...defaultPorts(functionEnvironments(template)), ...options.ports };
+  const stoppers: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.reverse()) await stopOne().catch((error) => log(`local cloud: ${error}`));
+  };
+
+  try {
+    const emulators = await startEmulators(ports, region);
+    stoppers.push(() => emulators.close());
+    const clients = createLocalClients(endpointsOf(emulators), region);
+    stoppers.push(async () => clients.destroy());
+
+    const stack = await provisionStack(template, {
+      clients,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      stackName,
+      log,
+    });
+    for (const warning of stack.warnings) log(warning);
+
+    const workDir = await mkdtemp(join(tmpdir(), 'orderflow-functions-'));
+    stoppers.push(() => rm(workDir, { recursive: true, force: true }));
+    const runtime = createFunctionRuntime({
+      packageDir: options.packageDir,
+      workDir,
+      functions: stack.functions.map((fn) => ({
+        ...fn,
+        environment: { ...fn.environment, ...localEnvironment(emulators) },
+      })),
+      environment: localEnvironment(emulators),
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      output: options.functionOutput ?? 'inherit',
+    });
+    stoppers.push(() => runtime.close());
+
+    for (const source of stack.eventSources) {
+      if (!source.enabled) continue;
+      const invoke = runtime.invoker(source.functionName);
+      const poller =
+        source.kind === 'sqs'
+          ? startSqsPoller({ source, sqs: clients.sqs, invoke, region, log })
+          : startKinesisPoller({
+              source,
+              kinesis: clients.kinesis,
+              sqs: clients.sqs,
+              sns: clients.sns,
+              invoke,
+              region,
+              log,
+            });
+      stoppers.push(() => poller.stop());
+    }
+
+    const httpApi = await startHttpApi({
+      port: ports.http,
+      routes: stack.routes,
+      invoke: (functionName, event) => runtime.invoke(functionName, event),
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+    });
+    stoppers.push(() => httpApi.close());
+
+    return {
+      endpoints: {
+        ...endpointsOf(emulators),
+        http: httpApi.url,
+        mqtt: emulators.mqtt.url,
+        mqttWs: emulators.mqtt.wsUrl,
+      },
+      region,
+      stack,
+      clients,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function endpointsOf(emulators: Emulators) {
+  return {
+    sqsSns: emulators.sqsSns.endpoint,
+    dynamodb: emulators.dynamodb.endpoint,
+    kinesis: emulators.kinesis.endpoint,
+    iotData: emulators.iotData.endpoint,
+  };
+}
+
+/** What every function gets on top of its template environment: this cloud's endpoints and dummy credentials. */
+function localEnvironment(emulators: Emulators): Record<string, string> {
+  const endpoints = endpointsOf(emulators);
+  const variables: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const [service, names] of Object.entries(ENDPOINT_VARIABLES)) {
+    for (const name of names) variables[name] = endpoints[service as keyof typeof endpoints];
+  }
+  return variables;
+}
+
+/** The `Environment.Variables` of every function in the template, as written (the local stage: plain strings). */
+function functionEnvironments(template: {
+  Resources?: Record<string, unknown>;
+}): Array<Record<string, unknown>> {
+  return Object.values(template.Resources ?? {}).flatMap((resource) => {
+    const { Type, Properties } = resource as {
+      Type?: string;
+      Properties?: { Environment?: { Variables?: object } };
+    };
+    const variables = Properties?.Environment?.Variables;
+    return Type === 'AWS::Lambda::Function' && variables ? [variables as Record<string, unknown>] : [];
+  });
+}

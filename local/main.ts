@@ -1,0 +1,82 @@
+/**
+ * `npm start`: package the stack for the `local` stage, start the local cloud on its fixed ports, print where
+ * everything is, and stop it all on Ctrl-C.
+ *
+ * `npm start -- --no-package` reuses the last package in `.local-cloud/package` (faster, but stale after a change).
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type LocalCloud, startLocalCloud } from './cloud.js';
+import { PROJECT_ROOT, packageStack } from './package-stack.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({ options: { 'no-package': { type: 'boolean', default: false } } });
+const packageDir = join(PROJECT_ROOT, '.local-cloud', 'package');
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  if (!values['no-package']) {
+    console.log('orderflow: packaging the stack (serverless package --stage local) ...');
+    await packageStack({ stage: 'local', outputDir: packageDir });
+  }
+  const cloud = await startLocalCloud({ packageDir, functionOutput: 'inherit' });
+  console.log(banner(cloud, performance.now() - started));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\norderflow: ${signal}, stopping the local cloud ...`);
+    await cloud.stop();
+    console.log('orderflow: stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function banner(cloud: LocalCloud, elapsedMs: number): string {
+  const { endpoints, stack } = cloud;
+  const mqttPort = new URL(endpoints.mqtt).port;
+  const routes = stack.routes.map((route) => `${route.routeKey} → ${route.functionName}`);
+  const queues = Object.values(stack.resources)
+    .filter((resource) => resource.type === 'AWS::SQS::Queue')
+    .map((resource) => resource.attributes.QueueName ?? resource.ref);
+  const streams = Object.values(stack.resources)
+    .filter((resource) => resource.type === 'AWS::Kinesis::Stream')
+    .map((resource) => resource.ref);
+  const lines = [
+    '',
+    `orderflow local cloud is up (${(elapsedMs / 1000).toFixed(1)} s) — everything on 127.0.0.1, no Docker, no AWS`,
+    '',
+    `  HTTP API   ${endpoints.http}`,
+    ...routes.map((route) => `               ${route}`),
+    `  MQTT       ${endpoints.mqtt}   (WebSocket ${endpoints.mqttWs})`,
+    `  SNS + SQS  ${endpoints.sqsSns}   fauxqs${queues.length > 0 ? ` — queues: ${queues.join(', ')}` : ''}`,
+    `  DynamoDB   ${endpoints.dynamodb}   dynalite`,
+    `  Kinesis    ${endpoints.kinesis}   kinesalite${streams.length > 0 ? ` — streams: ${streams.join(', ')}` : ''}`,
+    `  IoT data   ${endpoints.iotData}   POST /topics/{topic}?qos=1 → MQTT`,
+    '',
+    'Try:',
+    `  curl -si ${endpoints.http}/orders -H 'content-type: application/json' \\`,
+    `    -d '{"customerId":"cust-42","currency":"EUR","items":[{"sku":"BOOK-1","quantity":2,"unitPrice":1999}]}'`,
+    `  npx mqtt sub -h 127.0.0.1 -p ${mqttPort} -t 'orders/#' -v`,
+    '  npx serverless invoke local --stage local -f createOrder -p events/create-order.json',
+    '',
+    'Ctrl-C stops everything.',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    `orderflow: the local cloud could not start: ${error instanceof Error ? error.message : error}`,
+  );
+  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+    console.error(
+      'A port is taken: is another `npm start` running? Set ORDERFLOW_HTTP_PORT / ORDERFLOW_MQTT_PORT.',
+    );
+  }
+  process.exit(1);
+});

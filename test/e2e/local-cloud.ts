@@ -1,0 +1,93 @@
+import { SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+
+/** Every port 0: the end-to-end tests never collide with a running `npm start`. */
+const EPHEMERAL_PORTS = { http: 0, mqtt: 0, mqttWs: 0, sqsSns: 0, dynamodb: 0, kinesis: 0, iotData: 0 };
+
+/** Starts the local cloud from the stack packaged once for this test run, quietly, on ephemeral ports. */
+export async function startTestCloud(): Promise<{ cloud: LocalCloud; logs: string[] }> {
+  const logs: string[] = [];
+  const cloud = await startLocalCloud({
+    packageDir: inject('packageDirs').local,
+    ports: EPHEMERAL_PORTS,
+    functionOutput: 'silent',
+    log: (line) => logs.push(line),
+  });
+  return { cloud, logs };
+}
+
+/** The local name or ARN a template resource was provisioned as (what `Ref` gives). */
+export function refOf(cloud: LocalCloud, logicalId: string): string {
+  const resource = cloud.stack.resources[logicalId];
+  if (resource === undefined) throw new Error(`The packaged template has no resource ${logicalId}`);
+  return resource.ref;
+}
+
+/**
+ * A FIFO queue the test subscribes to a topic (raw delivery, no filter): it sees every message the topic gets,
+ * with its group id, deduplication id and attributes.
+ */
+export async function tapTopic(cloud: LocalCloud, topicArn: string, name: string) {
+  const { sqs, sns } = cloud.clients;
+  const { QueueUrl: queueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}.fifo`,
+      Attributes: { FifoQueue: 'true', VisibilityTimeout: '30' },
+    }),
+  );
+  if (queueUrl === undefined) throw new Error('CreateQueue returned no QueueUrl');
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: Attributes?.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+
+  /**
+   * Receives (and deletes: a FIFO group yields its next message only then) until `count` messages arrived or
+   * `timeoutMs` passed — long polls, never a fixed sleep.
+   */
+  const receive = async (count: number, timeoutMs = 10_000): Promise<Message[]> => {
+    const messages: Message[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (messages.length < count && Date.now() < deadline) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+          VisibilityTimeout: 300,
+        }),
+      );
+      messages.push(...Messages);
+      if (Messages.length > 0) {
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: Messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+      }
+    }
+    return messages;
+  };
+  return { queueUrl, receive };
+}
