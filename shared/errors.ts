@@ -144,3 +144,47 @@ export function findInCauseChain<T>(
   }
   return undefined;
 }
+
+/** A consumer received an event whose predecessor it has not applied yet: retry after the predecessor. */
+export class SequenceGapError extends OrderflowError {
+  readonly retryable = true;
+  constructor(
+    orderId: string,
+    readonly expectedSeq: number,
+    readonly receivedSeq: number,
+  ) {
+    super(
+      `Event seq ${receivedSeq} of order '${orderId}' arrived before seq ${expectedSeq}; retrying later.`,
+      {
+        orderId,
+      },
+    );
+  }
+}
+
+/** A queue message that is not an orderflow event: retrying cannot help, it goes to the DLQ at once. */
+export class InvalidEventError extends OrderflowError {
+  readonly retryable = false;
+  constructor(detail: string, options: OrderflowErrorOptions = {}) {
+    super(`Not an orderflow event: ${detail}`, options);
+  }
+}
+
+/** Status changes that Kinesis did not take after the retries: the events come back and are recorded again. */
+export class ActivityNotRecordedError extends OrderflowError {
+  readonly retryable = true;
+  constructor(orderId: string, options: OrderflowErrorOptions = {}) {
+    super(`The status change of order '${orderId}' could not be written to the activity stream.`, {
+      ...options,
+      orderId,
+    });
+  }
+}
+
+/** Raised by the test-only fault switch (`ORDERFLOW_FAULT_CUSTOMER_ID`), never in a deployed stage. */
+export class InjectedFaultError extends OrderflowError {
+  readonly retryable = true;
+  constructor(orderId: string) {
+    super(`Injected fault for order '${orderId}' (ORDERFLOW_FAULT_CUSTOMER_ID is set).`, { orderId });
+  }
+}

@@ -22,3 +22,11 @@ export function orderIdFor(idempotencyKey: string, request: unknown): string {
   const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * The `eventId` of the `OrderFulfilled` that fulfilling after `paidEventId` appends: derived, so that a redelivered
+ * `OrderPaid` records the same status change again (consumers drop it by `eventId`).
+ */
+export function fulfilmentEventIdFor(paidEventId: string): string {
+  return orderIdFor(`fulfil:${paidEventId}`, null);
+}

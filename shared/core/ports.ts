@@ -1,3 +1,4 @@
+import type { ActivityRecord } from './activity.js';
 import type { BusMessage } from './bus-message.js';
 import type { Order, OrderRecord } from './order.js';
 import type { OrderEvent } from './order-events.js';
@@ -24,4 +25,55 @@ export interface OrderStore {
 /** The order-events topic. */
 export interface EventBus {
   publish(message: BusMessage): Promise<void>;
+}
+
+/** A consumer's per-order cursor: the `seq` of the last event it applied (see `sequencing.ts`). */
+export interface ProgressStore {
+  /** The applied `seq` of the order, 0 before its first event. */
+  applied(orderId: string): Promise<number>;
+  /**
+   * Moves the cursor from `from` to `to` if it is still at `from` (one conditional write); `false` when another
+   * delivery moved it first.
+   */
+  advance(orderId: string, from: number, to: number): Promise<boolean>;
+}
+
+/** The Kinesis stream `order-activity`. */
+export interface ActivityStream {
+  /** Writes the records (partition key `orderId`); resolves with those that still failed after retries. */
+  putAll(records: readonly ActivityRecord[]): Promise<ActivityRecord[]>;
+}
+
+/** A message a consumer gives up on at once: the same group, the reason as a message attribute. */
+export interface DeadLetter {
+  body: string;
+  groupId: string;
+  deduplicationId: string;
+  reason: string;
+  sourceMessageId: string;
+}
+
+export interface DeadLetterQueue {
+  send(letter: DeadLetter): Promise<void>;
+}
+
+/** A high-value order held for review (it never blocks the order). */
+export interface ReviewCase {
+  orderId: string;
+  customerId: string;
+  total: number;
+  currency: string;
+  region: string;
+  eventId: string;
+  openedAt: string;
+}
+
+export interface ReviewStore {
+  /** Stores the case; `false` when the order already has one (a repeat delivery). */
+  open(reviewCase: ReviewCase): Promise<boolean>;
+}
+
+/** AWS IoT Core's message broker (data plane), QoS 1. */
+export interface Notifier {
+  publish(topic: string, payload: unknown): Promise<void>;
 }

@@ -1,0 +1,34 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createActivityStream } from '../shared/adapters/activity-stream.js';
+import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
+import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
+import { createProgressStore } from '../shared/adapters/progress-store.js';
+import { readConfig } from '../shared/config.js';
+import { FulfilmentRun } from '../shared/fulfilment.js';
+import { logger } from '../shared/observability.js';
+import { createOrderPortsFromEnv } from '../shared/order-ports.js';
+
+const config = readConfig(['FULFILLMENT_PROGRESS_TABLE', 'ACTIVITY_STREAM_NAME', 'DEAD_LETTER_QUEUE_NAME']);
+const ports = {
+  orders: createOrderPortsFromEnv(),
+  progress: createProgressStore({ tableName: config.FULFILLMENT_PROGRESS_TABLE }),
+  activity: createActivityStream({ streamName: config.ACTIVITY_STREAM_NAME }),
+  deadLetters: createDeadLetterQueue({ queueName: config.DEAD_LETTER_QUEUE_NAME }),
+  faults: faultSwitchFromEnv(),
+  log: logger,
+};
+const processor = new SqsFifoPartialProcessorAsync();
+
+/** `fulfillment.fifo` → each order's events once and in order; paid orders fulfilled; status changes to Kinesis. */
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const run = new FulfilmentRun(ports);
+  const processed = await processPartialResponse(event, run.handle, processor, {
+    context,
+    skipGroupOnError: true,
+    throwOnFullBatchFailure: false,
+  });
+  return run.finish(event.Records, processed);
+}).use(injectLambdaContext(logger, { resetKeys: true }));

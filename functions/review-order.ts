@@ -1,0 +1,29 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
+import { createNotifier } from '../shared/adapters/notifier.js';
+import { createReviewStore } from '../shared/adapters/review-store.js';
+import { readConfig } from '../shared/config.js';
+import { logger } from '../shared/observability.js';
+import { createReviewHandler } from '../shared/review.js';
+
+const config = readConfig(['REVIEWS_TABLE', 'DEAD_LETTER_QUEUE_NAME']);
+const handleRecord = createReviewHandler({
+  reviews: createReviewStore({ tableName: config.REVIEWS_TABLE }),
+  notifier: createNotifier(),
+  deadLetters: createDeadLetterQueue({ queueName: config.DEAD_LETTER_QUEUE_NAME }),
+  log: logger,
+});
+const processor = new SqsFifoPartialProcessorAsync();
+
+/** `review.fifo` → a review case per high-value order, published to `ops/reviews`. */
+export const handler = middy(
+  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, handleRecord, processor, {
+      context,
+      skipGroupOnError: true,
+      throwOnFullBatchFailure: false,
+    }),
+).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,66 @@
+import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { ActivityRecord } from '../core/activity.js';
+import type { ActivityStream } from '../core/ports.js';
+import { asDependencyError } from './dependency-error.js';
+import { isTransientAwsError } from './transient-errors.js';
+
+/** PutRecords takes at most 500 records per call. */
+const MAX_RECORDS_PER_CALL = 500;
+
+export interface ActivityStreamOptions {
+  /** Kinesis wants an HTTP/1.1 handler locally (kinesalite); it is also fine on AWS. */
+  client?: KinesisClient;
+  streamName: string;
+  /** Calls per record before it counts as failed (the first and the retries). */
+  maxAttempts?: number;
+  /** First backoff; doubles with each retry. */
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `ActivityStream` on Kinesis `PutRecords`: partition key `orderId`, up to 500 records a call; a partial failure
+ * retries only the failed entries, with exponential backoff; what still fails is returned, never dropped silently.
+ */
+export function createActivityStream({
+  client = new KinesisClient({ requestHandler: new NodeHttpHandler() }),
+  streamName,
+  maxAttempts = 4,
+  baseDelayMs = 50,
+  sleep = wait,
+}: ActivityStreamOptions): ActivityStream {
+  const putChunk = async (records: readonly ActivityRecord[]): Promise<ActivityRecord[]> => {
+    let pending = [...records];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > 1) await sleep(baseDelayMs * 2 ** (attempt - 2));
+      try {
+        const { Records = [] } = await client.send(
+          new PutRecordsCommand({ StreamName: streamName, Records: pending.map(toEntry) }),
+        );
+        // Results come back in request order; an entry with an ErrorCode was not written.
+        pending = pending.filter((_, index) => Records[index]?.ErrorCode !== undefined);
+      } catch (error) {
+        if (!isTransientAwsError(error)) throw asDependencyError('KINESIS', error);
+      }
+      if (attempt >= maxAttempts) return pending;
+    }
+    return [];
+  };
+
+  return {
+    async putAll(records) {
+      const failed: ActivityRecord[] = [];
+      for (let start = 0; start < records.length; start += MAX_RECORDS_PER_CALL) {
+        failed.push(...(await putChunk(records.slice(start, start + MAX_RECORDS_PER_CALL))));
+      }
+      return failed;
+    },
+  };
+}
+
+function toEntry(record: ActivityRecord): PutRecordsRequestEntry {
+  return { PartitionKey: record.orderId, Data: Buffer.from(JSON.stringify(record)) };
+}

@@ -1,0 +1,51 @@
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadLetterQueue } from '../core/ports.js';
+import { asDependencyError } from './dependency-error.js';
+
+/** The message attribute that says why a consumer gave up on a message. */
+export const FAILURE_REASON_ATTRIBUTE = 'failureReason';
+
+/**
+ * `DeadLetterQueue` on a FIFO queue: the message keeps its group, is deduplicated by the source message id, and
+ * says why in `failureReason`. The queue is named, not addressed: its URL is looked up once per container
+ * (`GetQueueUrl`), so the same plain name works on AWS and on the local cloud. SQS clients keep their configured
+ * endpoint (a queue URL may name another host).
+ */
+export function createDeadLetterQueue({
+  client = new SQSClient({ useQueueUrlAsEndpoint: false }),
+  queueName,
+}: {
+  client?: SQSClient;
+  queueName: string;
+}): DeadLetterQueue {
+  let queueUrl: Promise<string> | undefined;
+  const resolveUrl = async (): Promise<string> => {
+    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    if (QueueUrl === undefined) throw new Error(`GetQueueUrl returned no URL for ${queueName}`);
+    return QueueUrl;
+  };
+  return {
+    async send(letter) {
+      try {
+        queueUrl ??= resolveUrl().catch((error: unknown) => {
+          queueUrl = undefined; // look it up again next time
+          throw error;
+        });
+        await client.send(
+          new SendMessageCommand({
+            QueueUrl: await queueUrl,
+            MessageBody: letter.body,
+            MessageGroupId: letter.groupId,
+            MessageDeduplicationId: letter.deduplicationId,
+            MessageAttributes: {
+              [FAILURE_REASON_ATTRIBUTE]: { DataType: 'String', StringValue: letter.reason.slice(0, 1024) },
+              sourceMessageId: { DataType: 'String', StringValue: letter.sourceMessageId },
+            },
+          }),
+        );
+      } catch (error) {
+        throw asDependencyError('SQS', error);
+      }
+    },
+  };
+}
