@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
 import { type Emulators, startEmulators } from './emulators.js';
 import { startHttpApi } from './http-api.js';
@@ -21,6 +22,16 @@ export interface LocalCloudOptions {
   functionOutput?: 'inherit' | 'silent';
   /** The local cloud's own messages (provisioning warnings, poller errors). */
   log?: (line: string) => void;
+  /**
+   * Extra environment for some functions, by their name in serverless.yml (`{ processOrder: { ... } }`): how tests
+   * turn on test-only switches such as `ORDERFLOW_FAULT_CUSTOMER_ID`. Nothing else sets it.
+   */
+  functionEnvironment?: Record<string, Record<string, string>>;
+  /**
+   * Caps every queue's visibility timeout, so that a test sees a message through `maxReceiveCount` receives to its
+   * DLQ in seconds instead of minutes. Unset: the template's timeouts, as deployed.
+   */
+  maxVisibilityTimeoutSeconds?: number;
 }
 
 export interface LocalCloudEndpoints {
@@ -70,6 +81,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log,
     });
     for (const warning of stack.warnings) log(warning);
+    if (options.maxVisibilityTimeoutSeconds !== undefined) {
+      await capVisibilityTimeouts(clients, stack, options.maxVisibilityTimeoutSeconds);
+    }
 
     const workDir = await mkdtemp(join(tmpdir(), 'orderflow-functions-'));
     stoppers.push(() => rm(workDir, { recursive: true, force: true }));
@@ -78,7 +92,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       workDir,
       functions: stack.functions.map((fn) => ({
         ...fn,
-        environment: { ...fn.environment, ...localEnvironment(emulators) },
+        environment: {
+          ...fn.environment,
+          ...localEnvironment(emulators),
+          ...extraEnvironment(fn.name, options.functionEnvironment),
+        },
       })),
       environment: localEnvironment(emulators),
       region,
@@ -129,6 +147,31 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** The extra environment given for a function by its serverless.yml name (its deployed name ends with it). */
+function extraEnvironment(
+  deployedName: string,
+  byFunction: Record<string, Record<string, string>> = {},
+): Record<string, string> {
+  const entry = Object.entries(byFunction).find(([name]) => deployedName.endsWith(`-${name}`));
+  return entry?.[1] ?? {};
+}
+
+async function capVisibilityTimeouts(clients: LocalClients, stack: ProvisionedStack, seconds: number) {
+  for (const resource of Object.values(stack.resources)) {
+    if (resource.type !== 'AWS::SQS::Queue') continue;
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: resource.ref, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    if (Number(Attributes?.VisibilityTimeout ?? 30) <= seconds) continue;
+    await clients.sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: resource.ref,
+        Attributes: { VisibilityTimeout: String(seconds) },
+      }),
+    );
   }
 }
 

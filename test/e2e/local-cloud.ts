@@ -7,18 +7,21 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local/cloud.js';
 
 /** Every port 0: the end-to-end tests never collide with a running `npm start`. */
 const EPHEMERAL_PORTS = { http: 0, mqtt: 0, mqttWs: 0, sqsSns: 0, dynamodb: 0, kinesis: 0, iotData: 0 };
 
 /** Starts the local cloud from the stack packaged once for this test run, quietly, on ephemeral ports. */
-export async function startTestCloud(): Promise<{ cloud: LocalCloud; logs: string[] }> {
+export async function startTestCloud(
+  options: Pick<LocalCloudOptions, 'functionEnvironment' | 'maxVisibilityTimeoutSeconds'> = {},
+): Promise<{ cloud: LocalCloud; logs: string[] }> {
   const logs: string[] = [];
   const cloud = await startLocalCloud({
+    ...options,
     packageDir: inject('packageDirs').local,
     ports: EPHEMERAL_PORTS,
-    functionOutput: 'silent',
+    functionOutput: process.env.ORDERFLOW_TEST_FUNCTION_OUTPUT === 'inherit' ? 'inherit' : 'silent',
     log: (line) => logs.push(line),
   });
   return { cloud, logs };

@@ -53,7 +53,10 @@ export function roleOf(lambda: CfnResource): string | undefined {
     : undefined;
 }
 
-/** `'X'` for `{ Ref: X }`, `'X.Attr'` for `{ "Fn::GetAtt": [X, Attr] }`, a string as is, anything else as JSON. */
+/**
+ * `'X'` for `{ Ref: X }`, `'X.Attr'` for `{ "Fn::GetAtt": [X, Attr] }`, the pattern of a `{ "Fn::Sub": pattern }`,
+ * a string as is, anything else as JSON.
+ */
 export function describeReference(value: unknown): string {
   if (typeof value === 'string') return value;
   if (isRecord(value)) {
@@ -61,8 +64,51 @@ export function describeReference(value: unknown): string {
     const getAtt = value['Fn::GetAtt'];
     if (Array.isArray(getAtt)) return getAtt.join('.');
     if (typeof getAtt === 'string') return getAtt;
+    if (typeof value['Fn::Sub'] === 'string') return value['Fn::Sub'];
   }
   return JSON.stringify(value);
+}
+
+/** The resource that `{ Ref: X }` or `{ "Fn::GetAtt": [X, …] }` points at; `undefined` for anything else. */
+export function referencedLogicalId(value: unknown): string | undefined {
+  if (!isRecord(value)) return undefined;
+  if (typeof value.Ref === 'string') return value.Ref;
+  const getAtt = value['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
+  return typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+}
+
+/** How the template refers to the ARN of one of its resources. */
+export function arnOf(logicalId: string): { 'Fn::GetAtt': [string, 'Arn'] } {
+  return { 'Fn::GetAtt': [logicalId, 'Arn'] };
+}
+
+/**
+ * A number property, or `fallback` (the service's default) when the template leaves it out. CloudFormation also
+ * takes integers as strings; anything else is `NaN`, which fails every comparison.
+ */
+export function numberAt(resource: CfnResource, path: readonly string[], fallback: number): number {
+  const value = propertyAt(resource, path);
+  if (value === undefined) return fallback;
+  if (typeof value === 'number') return value;
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+}
+
+/** An event source mapping with the resources it links: `source` (a queue, a stream) → `target` (a function). */
+export interface EventSourceLink {
+  logicalId: string;
+  mapping: CfnResource;
+  source: string | undefined;
+  target: string | undefined;
+}
+
+export function eventSourceMappings(template: CfnTemplate): EventSourceLink[] {
+  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([logicalId, mapping]) => ({
+    logicalId,
+    mapping,
+    source: referencedLogicalId(propertyAt(mapping, ['EventSourceArn'])),
+    target: referencedLogicalId(propertyAt(mapping, ['FunctionName'])),
+  }));
 }
 
 /** A value or a list of them, as IAM allows for `Action`, `Resource` and `Statement`. */

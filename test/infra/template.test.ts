@@ -5,20 +5,34 @@ import type { CfnTemplate, SpecDatabase, SpecProblem } from './cfn-spec.js';
 import { formatProblems, loadCfnSpec, validateTemplate } from './cfn-spec.js';
 import { packagedTemplate } from './package-template.js';
 import {
+  arnOf,
   asList,
   describeReference,
+  eventSourceMappings,
   getResource,
   isRecord,
   lambdaFunction,
+  numberAt,
   policyStatements,
   propertyAt,
+  referencedLogicalId,
   resourcesOfType,
   roleOf,
   roleStatements,
 } from './template-queries.js';
 
-const FUNCTIONS = ['createOrder', 'getOrder', 'payOrder', 'cancelOrder'] as const;
+const FUNCTIONS = [
+  'createOrder',
+  'getOrder',
+  'payOrder',
+  'cancelOrder',
+  'processOrder',
+  'reviewOrder',
+] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
+
+/** The one customer managed key: it encrypts the topic, every queue and the activity stream. */
+const KEY = 'OrderflowKey';
 
 /** What each function may do besides writing its own logs: `<action> on <resource>`, one per pair. */
 const ORDERS_READ_WRITE = [
@@ -32,11 +46,11 @@ const IDEMPOTENCY_RECORDS = [
   'dynamodb:PutItem on IdempotencyTable.Arn',
   'dynamodb:UpdateItem on IdempotencyTable.Arn',
 ];
-const PUBLISH_ORDER_EVENTS = [
-  'kms:Decrypt on OrderflowKey.Arn',
-  'kms:GenerateDataKey on OrderflowKey.Arn',
-  'sns:Publish on OrderEventsTopic',
-];
+/** The topic, the queues and the stream are encrypted with the key: writing or reading any of them needs it. */
+const USE_KEY = [`kms:Decrypt on ${KEY}.Arn`, `kms:GenerateDataKey on ${KEY}.Arn`];
+const PUBLISH_ORDER_EVENTS = [...USE_KEY, 'sns:Publish on OrderEventsTopic'];
+/** A consumer sends a permanent failure to its queue's DLQ itself, by name (`GetQueueUrl`). */
+const deadLetterInto = (dlq: string) => [`sqs:GetQueueUrl on ${dlq}.Arn`, `sqs:SendMessage on ${dlq}.Arn`];
 const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
   // Without an Idempotency-Key a failed publish discards the order it just wrote: hence DeleteItem.
   createOrder: [
@@ -48,7 +62,80 @@ const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
   getOrder: ['dynamodb:GetItem on OrdersTable.Arn'],
   payOrder: [...ORDERS_READ_WRITE, ...IDEMPOTENCY_RECORDS, ...PUBLISH_ORDER_EVENTS],
   cancelOrder: [...ORDERS_READ_WRITE, ...IDEMPOTENCY_RECORDS, ...PUBLISH_ORDER_EVENTS],
+  // Fulfilling a paid order is an order command like the HTTP ones (it publishes OrderFulfilled); no idempotency
+  // records: the order itself remembers the paid event it answered.
+  processOrder: [
+    ...ORDERS_READ_WRITE,
+    ...PUBLISH_ORDER_EVENTS,
+    'dynamodb:GetItem on FulfillmentProgressTable.Arn',
+    'dynamodb:PutItem on FulfillmentProgressTable.Arn',
+    'dynamodb:UpdateItem on FulfillmentProgressTable.Arn',
+    'kinesis:PutRecords on OrderActivityStream.Arn',
+    ...deadLetterInto('FulfillmentDlq'),
+  ],
+  reviewOrder: [
+    'dynamodb:PutItem on ReviewsTable.Arn',
+    `iot:Publish on arn:\${AWS::Partition}:iot:\${AWS::Region}:\${AWS::AccountId}:topic/ops/reviews`,
+    ...USE_KEY,
+    ...deadLetterInto('ReviewDlq'),
+  ],
 };
+
+/** What serverless grants a function for its SQS event source; it must name only the queue the function consumes. */
+const POLLING_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+
+/** Every queue of the fan-out, by logical id, with its name after `orderflow-<stage>-`. */
+const QUEUE_NAMES: Record<string, string> = {
+  FulfillmentQueue: 'fulfillment.fifo',
+  FulfillmentDlq: 'fulfillment-dlq.fifo',
+  FulfillmentSubscriptionDlq: 'fulfillment-subscription-dlq.fifo',
+  ReviewQueue: 'review.fifo',
+  ReviewDlq: 'review-dlq.fifo',
+  ReviewSubscriptionDlq: 'review-subscription-dlq.fifo',
+};
+
+interface Consumer {
+  consumer: FunctionName;
+  queue: string;
+  dlq: string;
+}
+
+/** The source queues, the function that consumes each, and the DLQ it redrives to after five receives. */
+const CONSUMERS: readonly Consumer[] = [
+  { consumer: 'processOrder', queue: 'FulfillmentQueue', dlq: 'FulfillmentDlq' },
+  { consumer: 'reviewOrder', queue: 'ReviewQueue', dlq: 'ReviewDlq' },
+];
+
+interface Subscription {
+  subscription: string;
+  queue: string;
+  dlq: string;
+  wanted: string;
+  filterPolicy: Record<string, unknown>;
+}
+
+/** The subscriptions of the order events topic: raw delivery, filtered on message attributes (DESIGN.md, Events). */
+const SUBSCRIPTIONS: readonly Subscription[] = [
+  {
+    subscription: 'FulfillmentSubscription',
+    queue: 'FulfillmentQueue',
+    dlq: 'FulfillmentSubscriptionDlq',
+    wanted: 'placed, paid and cancelled orders',
+    filterPolicy: { eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled'] },
+  },
+  {
+    subscription: 'ReviewSubscription',
+    queue: 'ReviewQueue',
+    dlq: 'ReviewSubscriptionDlq',
+    wanted: 'placed orders of 100000 or more',
+    filterPolicy: { eventType: ['OrderPlaced'], total: [{ numeric: ['>=', 100000] }] },
+  },
+];
+
+/** AWS's defaults, for properties a template may leave out. */
+const SQS_DEFAULT_VISIBILITY_TIMEOUT = 30;
+const SQS_DEFAULT_RETENTION_PERIOD = 345_600;
+const LAMBDA_DEFAULT_TIMEOUT = 3;
 
 const ROUTES: Record<string, FunctionName> = {
   'POST /orders': 'createOrder',
@@ -247,7 +334,12 @@ describe('the dev stage template', () => {
   it('encrypts every DynamoDB table, with point-in-time recovery and on-demand billing', () => {
     const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
 
-    expect(tables.map(([logicalId]) => logicalId).sort()).toEqual(['IdempotencyTable', 'OrdersTable']);
+    expect(tables.map(([logicalId]) => logicalId).sort()).toEqual([
+      'FulfillmentProgressTable',
+      'IdempotencyTable',
+      'OrdersTable',
+      'ReviewsTable',
+    ]);
     for (const [logicalId, table] of tables) {
       expect(propertyAt(table, ['SSESpecification', 'SSEEnabled']), logicalId).toBe(true);
       expect(
@@ -260,8 +352,9 @@ describe('the dev stage template', () => {
 
   it('runs every function on nodejs22.x', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const names = functions.map(([, lambda]) => propertyAt(lambda, ['FunctionName']));
 
-    expect(functions).toHaveLength(FUNCTIONS.length);
+    expect(names.sort()).toEqual(FUNCTIONS.map((name) => `orderflow-dev-${name}`).sort());
     for (const [logicalId, lambda] of functions) {
       expect(propertyAt(lambda, ['Runtime']), logicalId).toBe('nodejs22.x');
     }
@@ -279,6 +372,8 @@ describe('the dev stage template', () => {
         // The SDK ignores an empty AWS_ENDPOINT_URL_* and AWS_SHARED_CREDENTIALS_FILE.
         AWS_ENDPOINT_URL_DYNAMODB: '',
         AWS_ENDPOINT_URL_SNS: '',
+        AWS_ENDPOINT_URL_SQS: '',
+        AWS_ENDPOINT_URL_KINESIS: '',
         AWS_SHARED_CREDENTIALS_FILE: '',
       });
     }
@@ -321,10 +416,13 @@ describe('the dev stage template', () => {
     }
   });
 
-  it.each(FUNCTIONS)('lets %s do only what it needs besides logging', (name) => {
+  it.each(FUNCTIONS)('lets %s do only what it needs besides logging and polling its queue', (name) => {
     const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
     const grants = roleStatements(template, role)
-      .filter((statement) => statement.Effect === 'Allow' && !isLogsStatement(statement))
+      .filter(
+        (statement) =>
+          statement.Effect === 'Allow' && !isLogsStatement(statement) && !isPollingOnlyStatement(statement),
+      )
       .flatMap((statement) =>
         asList(statement.Action).flatMap((action) =>
           asList(statement.Resource).map((resource) => `${String(action)} on ${describeReference(resource)}`),
@@ -349,7 +447,23 @@ describe('the dev stage template', () => {
     ]);
   });
 
-  it('lets only createOrder, payOrder and cancelOrder publish, and only to OrderEventsTopic', () => {
+  it.each(FUNCTIONS)('lets %s poll only the queue it consumes', (name) => {
+    // Prepare
+    const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
+    const consumed = CONSUMERS.filter(({ consumer }) => consumer === name).map(({ queue }) => arnOf(queue));
+
+    // Act
+    const polling = roleStatements(template, role).filter((statement) =>
+      asList(statement.Action).some((action) => POLLING_ACTIONS.includes(String(action))),
+    );
+
+    // Assess
+    expect(polling).toEqual(
+      consumed.length === 0 ? [] : [{ Effect: 'Allow', Action: POLLING_ACTIONS, Resource: consumed }],
+    );
+  });
+
+  it('lets only the order commands and processOrder publish, and only to OrderEventsTopic', () => {
     const publishers = FUNCTIONS.filter((name) => {
       const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
       return roleStatements(template, role).some((statement) =>
@@ -360,7 +474,7 @@ describe('the dev stage template', () => {
       .filter(({ statement }) => asList(statement.Action).some((action) => String(action).startsWith('sns:')))
       .flatMap(({ statement }) => asList(statement.Resource).map(describeReference));
 
-    expect(publishers).toEqual(['createOrder', 'payOrder', 'cancelOrder']);
+    expect(publishers).toEqual(['createOrder', 'payOrder', 'cancelOrder', 'processOrder']);
     expect(new Set(publishTargets)).toEqual(new Set(['OrderEventsTopic']));
   });
 
@@ -405,6 +519,253 @@ describe('the dev stage template', () => {
     expect(routed).toEqual(ROUTES);
   });
 
+  describe('the fan-out to fulfilment and review', () => {
+    it('declares exactly the source queues, their DLQs and the subscription DLQs', () => {
+      const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([logicalId]) => logicalId);
+
+      expect(queues.sort()).toEqual(Object.keys(QUEUE_NAMES).sort());
+    });
+
+    it.each(Object.entries(QUEUE_NAMES))(
+      'makes %s a FIFO queue named orderflow-dev-%s',
+      (logicalId, name) => {
+        const queue = getResource(template, logicalId);
+
+        expect(queue.Type).toBe('AWS::SQS::Queue');
+        expect(propertyAt(queue, ['FifoQueue'])).toBe(true);
+        expect(propertyAt(queue, ['QueueName'])).toBe(`orderflow-dev-${name}`);
+      },
+    );
+
+    it.each(Object.keys(QUEUE_NAMES))('encrypts %s with the orderflow KMS key', (logicalId) => {
+      const keyReference = propertyAt(getResource(template, logicalId), ['KmsMasterKeyId']);
+
+      expect(referencedLogicalId(keyReference)).toBe(KEY);
+      expect(getResource(template, KEY).Type).toBe('AWS::KMS::Key');
+    });
+
+    it.each(CONSUMERS)('deduplicates $queue by the explicit id, never by content', ({ queue }) => {
+      // The publisher sets MessageDeduplicationId = orderId:seq; SNS passes it on to the queue.
+      expect(propertyAt(getResource(template, queue), ['ContentBasedDeduplication'])).toBe(false);
+    });
+
+    it.each(CONSUMERS)('moves a message of $queue to $dlq after five receives', ({ queue, dlq }) => {
+      const source = getResource(template, queue);
+      const target = getResource(template, dlq);
+
+      expect(propertyAt(source, ['RedrivePolicy'])).toEqual({
+        deadLetterTargetArn: arnOf(dlq),
+        maxReceiveCount: 5,
+      });
+      expect(propertyAt(target, ['RedrivePolicy'])).toBeUndefined();
+      // AWS advises a DLQ retention longer than its source's, so that a dead letter outlives the original.
+      expect(numberAt(target, ['MessageRetentionPeriod'], SQS_DEFAULT_RETENTION_PERIOD)).toBeGreaterThan(
+        numberAt(source, ['MessageRetentionPeriod'], SQS_DEFAULT_RETENTION_PERIOD),
+      );
+    });
+
+    it('subscribes exactly the fulfillment and review queues to the order events topic', () => {
+      const subscriptions = resourcesOfType(template, 'AWS::SNS::Subscription').map(
+        ([logicalId, resource]) => ({
+          logicalId,
+          topic: describeReference(propertyAt(resource, ['TopicArn'])),
+          protocol: propertyAt(resource, ['Protocol']),
+          endpoint: propertyAt(resource, ['Endpoint']),
+        }),
+      );
+
+      expect(subscriptions).toEqual(
+        SUBSCRIPTIONS.map(({ subscription, queue }) => ({
+          logicalId: subscription,
+          topic: 'OrderEventsTopic',
+          protocol: 'sqs',
+          endpoint: arnOf(queue),
+        })),
+      );
+    });
+
+    it.each(SUBSCRIPTIONS)('sends $queue only $wanted', ({ subscription, filterPolicy }) => {
+      const resource = getResource(template, subscription);
+
+      // The attributes the publisher sets (eventType, total, …), not the message body.
+      expect(propertyAt(resource, ['FilterPolicyScope'])).toBe('MessageAttributes');
+      expect(propertyAt(resource, ['FilterPolicy'])).toEqual(filterPolicy);
+    });
+
+    it.each(SUBSCRIPTIONS)(
+      'delivers to $queue raw, and what it cannot deliver to $dlq',
+      ({ subscription, dlq }) => {
+        const resource = getResource(template, subscription);
+
+        // The SQS body is the event envelope itself, not an SNS notification around it.
+        expect(propertyAt(resource, ['RawMessageDelivery'])).toBe(true);
+        expect(propertyAt(resource, ['RedrivePolicy'])).toEqual({ deadLetterTargetArn: arnOf(dlq) });
+      },
+    );
+
+    it('lets only the order events topic send to the queues it delivers to', () => {
+      // Prepare
+      const delivered = resourcesOfType(template, 'AWS::SNS::Subscription')
+        .flatMap(([, subscription]) => [
+          propertyAt(subscription, ['Endpoint']),
+          propertyAt(subscription, ['RedrivePolicy', 'deadLetterTargetArn']),
+        ])
+        .map(describeReference)
+        .sort();
+      const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy');
+
+      // Act
+      const policyQueues = policies.flatMap(([, policy]) => asList(propertyAt(policy, ['Queues'])));
+      const statements = policyStatements(template)
+        .filter(({ type }) => type === 'AWS::SQS::QueuePolicy')
+        .map(({ statement }) => ({
+          effect: statement.Effect,
+          principal: statement.Principal,
+          actions: asList(statement.Action),
+          resources: asList(statement.Resource).map(describeReference).sort(),
+          condition: statement.Condition,
+        }));
+
+      // Assess
+      expect(delivered).toEqual(
+        SUBSCRIPTIONS.flatMap(({ queue, dlq }) => [`${queue}.Arn`, `${dlq}.Arn`]).sort(),
+      );
+      expect(policyQueues.map((queue) => `${describeReference(queue)}.Arn`).sort()).toEqual(delivered);
+      expect(statements).toEqual([
+        {
+          effect: 'Allow',
+          principal: { Service: 'sns.amazonaws.com' },
+          actions: ['sqs:SendMessage'],
+          resources: delivered,
+          condition: { ArnEquals: { 'aws:SourceArn': { Ref: 'OrderEventsTopic' } } },
+        },
+      ]);
+    });
+
+    it('lets SNS use the key for the encrypted queues, on behalf of this account only', () => {
+      const forServices = policyStatements(template)
+        .filter(({ logicalId, statement }) => logicalId === KEY && statement.Effect === 'Allow')
+        .map(({ statement }) => statement)
+        .filter(({ Principal }) => isRecord(Principal) && Principal.Service !== undefined);
+
+      expect(forServices).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        }),
+      ]);
+    });
+
+    it('invokes only processOrder and reviewOrder from event sources, each from its own queue', () => {
+      const links = eventSourceMappings(template).map(({ source, target }) => `${source} → ${target}`);
+
+      expect(links.sort()).toEqual(
+        CONSUMERS.map(
+          ({ consumer, queue }) => `${queue} → ${lambdaFunction(template, 'dev', consumer)[0]}`,
+        ).sort(),
+      );
+    });
+
+    it.each(CONSUMERS)(
+      'hands $queue to $consumer in batches of 10 with partial batch responses',
+      ({ queue }) => {
+        const mappings = eventSourceMappings(template)
+          .filter(({ source }) => source === queue)
+          .map(({ mapping }) => ({
+            batchSize: propertyAt(mapping, ['BatchSize']),
+            responseTypes: propertyAt(mapping, ['FunctionResponseTypes']),
+            enabled: propertyAt(mapping, ['Enabled']),
+          }));
+
+        expect(mappings).toEqual([
+          { batchSize: 10, responseTypes: ['ReportBatchItemFailures'], enabled: true },
+        ]);
+      },
+    );
+
+    it.each(CONSUMERS)(
+      'hides a message of $queue for at least six times the timeout of $consumer',
+      ({ queue, consumer }) => {
+        // Prepare
+        const visibilityTimeout = numberAt(
+          getResource(template, queue),
+          ['VisibilityTimeout'],
+          SQS_DEFAULT_VISIBILITY_TIMEOUT,
+        );
+
+        // Act: follow the template, queue → event source mapping → function → its timeout.
+        const consumers = eventSourceMappings(template)
+          .filter(({ source }) => source === queue)
+          .map(({ target }) => target ?? '');
+        const timeouts = consumers.map((logicalId) =>
+          numberAt(getResource(template, logicalId), ['Timeout'], LAMBDA_DEFAULT_TIMEOUT),
+        );
+
+        // Assess
+        expect(consumers).toEqual([lambdaFunction(template, 'dev', consumer)[0]]);
+        for (const timeout of timeouts) {
+          expect(visibilityTimeout, `timeout ${timeout}`).toBeGreaterThanOrEqual(6 * timeout);
+        }
+      },
+    );
+
+    it.each(CONSUMERS)(
+      'has $consumer dead-letter permanent failures into the DLQ that $queue redrives to',
+      ({ consumer }) => {
+        // Prepare
+        const [logicalId, lambda] = lambdaFunction(template, 'dev', consumer);
+
+        // Act: follow the template, function → its queue → the queue's redrive target → its name.
+        const dlqNames = eventSourceMappings(template)
+          .filter(({ target }) => target === logicalId)
+          .map(({ source }) => getResource(template, source ?? ''))
+          .map((queue) => referencedLogicalId(propertyAt(queue, ['RedrivePolicy', 'deadLetterTargetArn'])))
+          .map((dlq) => propertyAt(getResource(template, dlq ?? ''), ['QueueName']));
+
+        // Assess
+        expect([propertyAt(lambda, ['Environment', 'Variables', 'DEAD_LETTER_QUEUE_NAME'])]).toEqual(
+          dlqNames,
+        );
+      },
+    );
+
+    it.each([
+      {
+        name: 'processOrder',
+        variable: 'FULFILLMENT_PROGRESS_TABLE',
+        resource: 'FulfillmentProgressTable',
+        nameProperty: 'TableName',
+      },
+      {
+        name: 'processOrder',
+        variable: 'ACTIVITY_STREAM_NAME',
+        resource: 'OrderActivityStream',
+        nameProperty: 'Name',
+      },
+      { name: 'reviewOrder', variable: 'REVIEWS_TABLE', resource: 'ReviewsTable', nameProperty: 'TableName' },
+    ] as const)(
+      'tells $name the name of $resource in $variable',
+      ({ name, variable, resource, nameProperty }) => {
+        const [, lambda] = lambdaFunction(template, 'dev', name);
+        const declared = propertyAt(getResource(template, resource), [nameProperty]);
+
+        expect(declared).toEqual(expect.any(String));
+        expect(propertyAt(lambda, ['Environment', 'Variables', variable])).toBe(declared);
+      },
+    );
+
+    it('encrypts the activity stream with the orderflow KMS key', () => {
+      const streams = resourcesOfType(template, 'AWS::Kinesis::Stream');
+
+      expect(streams.map(([logicalId]) => logicalId)).toEqual(['OrderActivityStream']);
+      for (const [logicalId, stream] of streams) {
+        expect(propertyAt(stream, ['StreamEncryption', 'EncryptionType']), logicalId).toBe('KMS');
+        expect(referencedLogicalId(propertyAt(stream, ['StreamEncryption', 'KeyId'])), logicalId).toBe(KEY);
+      }
+    });
+  });
+
   /** `<FunctionLogicalId>.Arn` for the named function of this template. */
   function isFunction(target: string, name: FunctionName): boolean {
     return target === `${lambdaFunction(template, 'dev', name)[0]}.Arn`;
@@ -433,7 +794,9 @@ describe('the local stage template', () => {
         .map(([key, value]) => `${logicalId} ${key}: ${JSON.stringify(value)}`);
     });
 
-    expect(functions).toHaveLength(FUNCTIONS.length);
+    expect(functions.map(([, lambda]) => propertyAt(lambda, ['FunctionName'])).sort()).toEqual(
+      FUNCTIONS.map((name) => `orderflow-local-${name}`).sort(),
+    );
     expect(notStrings).toEqual([]);
   });
 
@@ -450,6 +813,9 @@ describe('the local stage template', () => {
         IDEMPOTENCY_TABLE: 'orderflow-local-idempotency',
         AWS_ENDPOINT_URL_DYNAMODB: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
         AWS_ENDPOINT_URL_SNS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        AWS_ENDPOINT_URL_SQS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        AWS_ENDPOINT_URL_KINESIS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        AWS_ENDPOINT_URL_IOT_DATA_PLANE: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       });
     }
   });
@@ -475,6 +841,12 @@ describe('the local stage template', () => {
 function isLogsStatement(statement: Record<string, unknown>): boolean {
   const actions = asList(statement.Action);
   return actions.length > 0 && actions.every((action) => String(action).startsWith('logs:'));
+}
+
+/** The statement serverless writes for an SQS event source: nothing but the polling actions. */
+function isPollingOnlyStatement(statement: Record<string, unknown>): boolean {
+  const actions = asList(statement.Action);
+  return actions.length > 0 && actions.every((action) => POLLING_ACTIONS.includes(String(action)));
 }
 
 /** The integration a route targets: `{ "Fn::Join": ["/", ["integrations", { Ref: integration }]] }`. */

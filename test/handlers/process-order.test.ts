@@ -1,0 +1,1005 @@
+import { readFileSync } from 'node:fs';
+import type { PutRecordsCommandInput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import {
+  KinesisClient,
+  KMSAccessDeniedException,
+  ProvisionedThroughputExceededException,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
+import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, RequestThrottled, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { GetCommandInput, PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { OrderStatus } from '../../shared/core/status-machine.js';
+import { fulfilmentEventIdFor } from '../../shared/ids.js';
+import { lambdaContext } from '../support/api-event.js';
+import { FakeTable } from '../support/fake-dynamodb.js';
+import { CREATE_ORDER_TOTAL, orderItem, storedOrder } from '../support/order-fixtures.js';
+import {
+  dynamoDbThrottling,
+  IDEMPOTENCY_TABLE,
+  ORDER_EVENTS_TOPIC_ARN,
+  ORDERS_TABLE,
+} from '../support/order-world.js';
+import type { OrderEventMessage } from '../support/sqs-event.js';
+import { orderEventBody, orderEventRecord, sqsEvent, sqsRecord } from '../support/sqs-event.js';
+
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+const PROGRESS_TABLE = 'orderflow-test-fulfillment-progress';
+const ACTIVITY_STREAM = 'orderflow-test-order-activity';
+const DLQ_NAME = 'orderflow-test-fulfillment-dlq.fifo';
+const DLQ_URL = `https://sqs.us-east-1.amazonaws.com/123456789012/${DLQ_NAME}`;
+
+const ORDER_A = '0b6c1f9e-3a2d-4e5f-8a7b-9c0d1e2f3a4b';
+const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
+const FULFILLED_AT = '2024-05-01T10:30:00.000Z';
+
+/** The activity record (Kinesis data) of one status change, as DESIGN.md "Events" lists its fields. */
+interface Activity {
+  eventId: string;
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  previousStatus: OrderStatus | null;
+  total: number;
+  currency: string;
+  region: string;
+  seq: number;
+  occurredAt: string;
+}
+
+type Operation = 'Get' | 'Put' | 'Update';
+
+/**
+ * The four SDK clients `processOrder` uses, mocked at the client, and what stands behind them: the orders and the
+ * progress tables (fakes that evaluate the conditions they receive, behind the one document client), the topic,
+ * the activity stream and the dead-letter queue. Failures are injected per table and operation.
+ */
+class ConsumerWorld {
+  readonly documentClient = mockClient(DynamoDBDocumentClient);
+  readonly sns = mockClient(SNSClient);
+  readonly kinesis = mockClient(KinesisClient);
+  readonly sqs = mockClient(SQSClient);
+  readonly orders = new FakeTable(ORDERS_TABLE, 'orderId');
+  readonly progress = new FakeTable(PROGRESS_TABLE, 'orderId');
+  readonly #tables = new Map([
+    [ORDERS_TABLE, this.orders],
+    [PROGRESS_TABLE, this.progress],
+  ]);
+  #faults: Array<{ table: string; operation: Operation; orderId?: string; error: Error; times: number }> = [];
+  #refuse: (activity: Activity, call: number) => boolean = () => false;
+  #throttledPutRecordsCalls = 0;
+  #putRecordsCalls = 0;
+  /** Fake time of each PutRecords call, to read the backoff between attempts. */
+  readonly putRecordsTimes: number[] = [];
+
+  reset(): void {
+    this.documentClient.reset();
+    this.sns.reset();
+    this.kinesis.reset();
+    this.sqs.reset();
+    this.orders.clear();
+    this.progress.clear();
+    this.#faults = [];
+    this.#refuse = () => false;
+    this.#throttledPutRecordsCalls = 0;
+    this.#putRecordsCalls = 0;
+    this.putRecordsTimes.length = 0;
+    this.#serve();
+  }
+
+  restore(): void {
+    this.documentClient.restore();
+    this.sns.restore();
+    this.kinesis.restore();
+    this.sqs.restore();
+  }
+
+  /** Makes `operation` on `table` (for one order, or any) throw `error`, `times` times (default: always). */
+  fail(
+    table: FakeTable,
+    operation: Operation,
+    error: Error,
+    { orderId, times = Number.POSITIVE_INFINITY }: { orderId?: string; times?: number } = {},
+  ): void {
+    this.#faults.push({ table: table.tableName, operation, error, times, ...(orderId ? { orderId } : {}) });
+  }
+
+  /** Kinesis answers each entry for which `refuse` holds with an `ErrorCode` (the entry is not written). */
+  refuseActivity(refuse: (activity: Activity, call: number) => boolean): void {
+    this.#refuse = refuse;
+  }
+
+  /** The first `calls` PutRecords calls fail as a whole with `ProvisionedThroughputExceededException`. */
+  throttlePutRecords(calls: number): void {
+    this.#throttledPutRecordsCalls = calls;
+  }
+
+  #serve(): void {
+    this.documentClient.on(GetCommand).callsFake((input: GetCommandInput) => {
+      const Item = this.#table('Get', input.TableName, input.Key).get(input.TableName, input.Key);
+      return Item === undefined ? {} : { Item };
+    });
+    this.documentClient.on(PutCommand).callsFake((input: PutCommandInput) => {
+      this.#table('Put', input.TableName, input.Item).put(
+        input.TableName,
+        input.Item,
+        conditionOf(input),
+        false,
+      );
+      return {};
+    });
+    this.documentClient.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+      if (input.UpdateExpression === undefined) throw new Error('The fake table needs an UpdateExpression');
+      this.#table('Update', input.TableName, input.Key).update(
+        input.TableName,
+        input.Key,
+        {
+          expression: input.UpdateExpression,
+          names: input.ExpressionAttributeNames,
+          values: input.ExpressionAttributeValues,
+        },
+        conditionOf(input),
+      );
+      return {};
+    });
+    this.sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+      if (input.TopicArn !== ORDER_EVENTS_TOPIC_ARN)
+        throw new Error(`No such topic ${String(input.TopicArn)}`);
+      return { MessageId: '8a1c2d3e-0000-4000-8000-000000000001', SequenceNumber: '10000000000000000001' };
+    });
+    this.kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
+      this.#putRecordsCalls += 1;
+      this.putRecordsTimes.push(Date.now());
+      if (input.StreamName !== ACTIVITY_STREAM) throw new Error(`No such stream ${String(input.StreamName)}`);
+      if (this.#putRecordsCalls <= this.#throttledPutRecordsCalls) {
+        throw new ProvisionedThroughputExceededException({
+          message: 'Rate exceeded for stream orderflow-test-order-activity under account 123456789012.',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      const call = this.#putRecordsCalls;
+      const results = (input.Records ?? []).map((entry, index): PutRecordsResultEntry => {
+        if (this.#refuse(decode(entry.Data), call)) {
+          return {
+            ErrorCode: 'ProvisionedThroughputExceededException',
+            ErrorMessage:
+              'Rate exceeded for shard shardId-000000000000 in stream orderflow-test-order-activity.',
+          };
+        }
+        return {
+          ShardId: 'shardId-000000000000',
+          SequenceNumber: `4959${call}${String(index).padStart(4, '0')}`,
+        };
+      });
+      return {
+        FailedRecordCount: results.filter((result) => result.ErrorCode !== undefined).length,
+        Records: results,
+        EncryptionType: 'KMS',
+      };
+    });
+    this.sqs.on(GetQueueUrlCommand, { QueueName: DLQ_NAME }).resolves({ QueueUrl: DLQ_URL });
+    this.sqs.on(SendMessageCommand).callsFake((input: SendMessageCommandInput) => {
+      if (input.QueueUrl !== DLQ_URL) throw new Error(`No such queue ${String(input.QueueUrl)}`);
+      return { MessageId: '9d2e3f4a-0000-4000-8000-000000000001', SequenceNumber: '20000000000000000001' };
+    });
+  }
+
+  #table(operation: Operation, tableName: string | undefined, item: Record<string, unknown> | undefined) {
+    const fault = this.#faults.find(
+      (candidate) =>
+        candidate.table === tableName &&
+        candidate.operation === operation &&
+        candidate.times > 0 &&
+        (candidate.orderId === undefined || candidate.orderId === item?.orderId),
+    );
+    if (fault !== undefined) {
+      fault.times -= 1;
+      throw fault.error;
+    }
+    const table = this.#tables.get(tableName ?? '');
+    if (table === undefined) throw new Error(`No such table ${String(tableName)}`);
+    return table;
+  }
+
+  /** The entries of each PutRecords call, in call order: partition key and the activity record. */
+  putRecords(): Array<Array<{ PartitionKey: string | undefined; activity: Activity }>> {
+    return this.kinesis.commandCalls(PutRecordsCommand).map((call) =>
+      (call.args[0].input.Records ?? []).map((entry) => ({
+        PartitionKey: entry.PartitionKey,
+        activity: decode(entry.Data),
+      })),
+    );
+  }
+
+  /** The events published to the topic, parsed. */
+  publishedEvents(): unknown[] {
+    return this.sns
+      .commandCalls(PublishCommand)
+      .map((call) => JSON.parse(call.args[0].input.Message ?? 'null'));
+  }
+
+  /** The inputs of the UpdateCommands the progress table received. */
+  progressUpdates(): UpdateCommandInput[] {
+    return this.documentClient
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input)
+      .filter((input) => input.TableName === PROGRESS_TABLE);
+  }
+
+  /** The writes (Put, Update, Delete) the orders table received. */
+  orderWrites(): string[] {
+    return this.documentClient
+      .calls()
+      .map((call) => call.args[0])
+      .filter(
+        (command) =>
+          (command instanceof PutCommand ||
+            command instanceof UpdateCommand ||
+            command instanceof DeleteCommand) &&
+          command.input.TableName === ORDERS_TABLE,
+      )
+      .map((command) => command.constructor.name);
+  }
+
+  /** Every command any client received, in the order they were sent: `orders.Get`, `kinesis.PutRecords`, … */
+  timeline(): string[] {
+    const calls = [
+      ...this.documentClient.calls().map((call) => {
+        const command = call.args[0];
+        const table = 'TableName' in command.input && command.input.TableName === PROGRESS_TABLE;
+        return { label: `${table ? 'progress' : 'orders'}.${commandName(command)}`, call };
+      }),
+      ...this.sns.calls().map((call) => ({ label: `sns.${commandName(call.args[0])}`, call })),
+      ...this.kinesis.calls().map((call) => ({ label: `kinesis.${commandName(call.args[0])}`, call })),
+      ...this.sqs.calls().map((call) => ({ label: `sqs.${commandName(call.args[0])}`, call })),
+    ];
+    return calls.sort((a, b) => (a.call.calledBefore(b.call) ? -1 : 1)).map(({ label }) => label);
+  }
+}
+
+function commandName(command: object): string {
+  return command.constructor.name.replace(/Command$/, '');
+}
+
+function conditionOf(input: {
+  ConditionExpression?: string | undefined;
+  ExpressionAttributeNames?: Record<string, string> | undefined;
+  ExpressionAttributeValues?: Record<string, unknown> | undefined;
+}) {
+  if (input.ConditionExpression === undefined) return undefined;
+  return {
+    expression: input.ConditionExpression,
+    names: input.ExpressionAttributeNames,
+    values: input.ExpressionAttributeValues,
+  };
+}
+
+function decode(data: Uint8Array | undefined): Activity {
+  if (data === undefined) throw new Error('A PutRecords entry has no Data');
+  return JSON.parse(Buffer.from(data).toString('utf8')) as Activity;
+}
+
+const world = new ConsumerWorld();
+let processOrder: SqsHandler;
+
+/** Sets the environment serverless.yml gives processOrder, then imports it: it reads it at module scope. */
+async function importProcessOrder(): Promise<SqsHandler> {
+  vi.stubEnv('ORDERS_TABLE', ORDERS_TABLE);
+  vi.stubEnv('IDEMPOTENCY_TABLE', IDEMPOTENCY_TABLE);
+  vi.stubEnv('ORDER_EVENTS_TOPIC_ARN', ORDER_EVENTS_TOPIC_ARN);
+  vi.stubEnv('FULFILLMENT_PROGRESS_TABLE', PROGRESS_TABLE);
+  vi.stubEnv('ACTIVITY_STREAM_NAME', ACTIVITY_STREAM);
+  vi.stubEnv('DEAD_LETTER_QUEUE_NAME', DLQ_NAME);
+  for (const service of ['', '_DYNAMODB', '_SNS', '_SQS', '_KINESIS'])
+    vi.stubEnv(`AWS_ENDPOINT_URL${service}`, '');
+  const { handler } = await import('../../functions/process-order.js');
+  return handler;
+}
+
+function invoke(event: SQSEvent, handler: SqsHandler = processOrder): Promise<SQSBatchResponse> {
+  return handler(event, lambdaContext({ functionName: 'orderflow-test-processOrder' }));
+}
+
+/**
+ * Invokes with fake `setTimeout` and `Date`, advancing the clock while the handler waits, so that the activity
+ * stream's backoff (50 ms, doubling) takes no real time and `putRecordsTimes` reads the delays.
+ */
+async function invokeThroughBackoff(event: SQSEvent): Promise<SQSBatchResponse> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'Date'], now: Date.parse(FULFILLED_AT) });
+  let settled = false;
+  const response = invoke(event).finally(() => {
+    settled = true;
+  });
+  // Fake time only: each step runs the timers due and lets the handler go on to its next wait.
+  while (!settled) await vi.advanceTimersByTimeAsync(10);
+  return response;
+}
+
+function failures(...records: SQSRecord[]): SQSBatchResponse {
+  return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) };
+}
+
+const NO_FAILURES: SQSBatchResponse = { batchItemFailures: [] };
+
+/** The activity record an event makes, with the status change the test states. */
+function activityOf(
+  { event }: OrderEventMessage,
+  status: OrderStatus,
+  previousStatus: OrderStatus | null,
+): Activity {
+  return {
+    eventId: event.eventId,
+    orderId: event.orderId,
+    customerId: event.customerId,
+    status,
+    previousStatus,
+    total: CREATE_ORDER_TOTAL,
+    currency: 'EUR',
+    region: 'eu-west',
+    seq: event.seq,
+    occurredAt: event.occurredAt,
+  };
+}
+
+/** The Kinesis entries of activity records: partition key = orderId. */
+function entries(...activities: Activity[]) {
+  return activities.map((activity) => ({ PartitionKey: activity.orderId, activity }));
+}
+
+/** The conditional write that moves an order's cursor from `from` to `to`. */
+function cursorMove(orderId: string, from: number, to: number): UpdateCommandInput {
+  return {
+    TableName: PROGRESS_TABLE,
+    Key: { orderId },
+    UpdateExpression: 'SET #seq = :to',
+    ConditionExpression: from === 0 ? 'attribute_not_exists(#seq)' : '#seq = :from',
+    ExpressionAttributeNames: { '#seq': 'seq' },
+    ExpressionAttributeValues: from === 0 ? { ':to': to } : { ':to': to, ':from': from },
+  };
+}
+
+function seedCursor(orderId: string, seq: number): void {
+  world.progress.seed({ orderId, seq });
+}
+
+function readSample(name: string): SQSEvent {
+  return JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8')) as SQSEvent;
+}
+
+// Order A: placed, paid, then cancelled by a cancel that won against the fulfilment. Order B: placed, cancelled.
+const A1 = orderEventBody({ type: 'OrderPlaced', orderId: ORDER_A });
+const A2 = orderEventBody({ type: 'OrderPaid', orderId: ORDER_A, seq: 2 });
+const A3 = orderEventBody({ type: 'OrderCancelled', orderId: ORDER_A, seq: 3, previousStatus: 'PAID' });
+const B1 = orderEventBody({ type: 'OrderPlaced', orderId: ORDER_B, customerId: 'cust_7' });
+const B2 = orderEventBody({ type: 'OrderCancelled', orderId: ORDER_B, customerId: 'cust_7', seq: 2 });
+/** Order A cancelled before any payment. */
+const A2_CANCELLED = orderEventBody({ type: 'OrderCancelled', orderId: ORDER_A, seq: 2 });
+
+beforeAll(async () => {
+  processOrder = await importProcessOrder();
+});
+
+beforeEach(() => {
+  world.reset();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  world.restore();
+});
+
+describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
+  it('records each status change on Kinesis in one PutRecords and moves each cursor in one conditional write', async () => {
+    // Prepare
+    const records = [orderEventRecord(A1), orderEventRecord(B1), orderEventRecord(B2)];
+
+    // Act
+    const response = await invoke(sqsEvent(records));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 1);
+    expect(world.kinesis).toHaveReceivedCommandWith(PutRecordsCommand, { StreamName: ACTIVITY_STREAM });
+    expect(world.putRecords()).toEqual([
+      entries(
+        activityOf(A1, 'PLACED', null),
+        activityOf(B1, 'PLACED', null),
+        activityOf(B2, 'CANCELLED', 'PLACED'),
+      ),
+    ]);
+    expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 2)]);
+    expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 1 });
+    expect(world.progress.item(ORDER_B)).toEqual({ orderId: ORDER_B, seq: 2 });
+    expect(world.timeline()).toEqual([
+      'progress.Get',
+      'progress.Get',
+      'kinesis.PutRecords',
+      'progress.Update',
+      'progress.Update',
+    ]);
+    expect(world.sqs).not.toHaveReceivedAnyCommand();
+  });
+
+  it('fails the rest of a message group after a failure and goes on with the other groups', async () => {
+    // Prepare: the read of order A for the fulfilment of A2 is throttled
+    world.orders.seed(orderItem(storedOrder({ orderId: ORDER_A, status: 'CANCELLED', version: 3 })));
+    world.orders.seed(
+      orderItem(storedOrder({ orderId: ORDER_B, customerId: 'cust_7', status: 'CANCELLED' })),
+    );
+    world.fail(world.orders, 'Get', dynamoDbThrottling('ThrottlingException'), { orderId: ORDER_A });
+    const [a1, a2, b1, a3, b2] = [
+      orderEventRecord(A1),
+      orderEventRecord(A2),
+      orderEventRecord(B1),
+      orderEventRecord(A3),
+      orderEventRecord(B2),
+    ] as const;
+
+    // Act
+    const response = await invoke(sqsEvent([a1, a2, b1, a3, b2]));
+
+    // Assess
+    expect(response).toEqual(failures(a2, a3));
+    expect(world.putRecords()).toEqual([
+      entries(
+        activityOf(A1, 'PLACED', null),
+        activityOf(B1, 'PLACED', null),
+        activityOf(B2, 'CANCELLED', 'PLACED'),
+      ),
+    ]);
+    expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 2)]);
+    expect(world.progress.item(ORDER_B)).toEqual({ orderId: ORDER_B, seq: 2 });
+    expect(world.timeline().filter((call) => call.startsWith('orders.'))).toEqual(['orders.Get']);
+    expect(world.documentClient).toHaveReceivedCommandWith(GetCommand, {
+      TableName: ORDERS_TABLE,
+      Key: { orderId: ORDER_A },
+    });
+    expect(world.sns).not.toHaveReceivedAnyCommand();
+    expect(world.sqs).not.toHaveReceivedAnyCommand();
+  });
+
+  it('fails the group whose cursor cannot be read and goes on with the others', async () => {
+    // Prepare
+    world.fail(world.progress, 'Get', dynamoDbThrottling('ThrottlingException'), { orderId: ORDER_A });
+    const [a1, b1, a2] = [
+      orderEventRecord(A1),
+      orderEventRecord(B1),
+      orderEventRecord(A2_CANCELLED),
+    ] as const;
+
+    // Act
+    const response = await invoke(sqsEvent([a1, b1, a2]));
+
+    // Assess
+    expect(response).toEqual(failures(a1, a2));
+    expect(world.putRecords()).toEqual([entries(activityOf(B1, 'PLACED', null))]);
+    expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
+    expect(world.sqs).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each([
+    ['an older event', 1],
+    ['the last applied event', 2],
+  ])('acknowledges a duplicate (%s, seq ≤ applied) with no write at all', async (_, seq) => {
+    // Prepare
+    seedCursor(ORDER_A, 2);
+    world.orders.seed(orderItem(storedOrder({ orderId: ORDER_A, status: 'FULFILLED' })));
+    const duplicate = orderEventRecord(seq === 1 ? A1 : A2, { receiveCount: 2 });
+
+    // Act
+    const response = await invoke(sqsEvent([duplicate]));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(world.timeline()).toEqual(['progress.Get']);
+    expect(world.kinesis).not.toHaveReceivedAnyCommand();
+    expect(world.sns).not.toHaveReceivedAnyCommand();
+    expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 2 });
+  });
+
+  it('writes only the new event of a group whose batch begins with a redelivered one', async () => {
+    // Prepare
+    seedCursor(ORDER_B, 1);
+    const records = [orderEventRecord(B1, { receiveCount: 3 }), orderEventRecord(B2)];
+
+    // Act
+    const response = await invoke(sqsEvent(records));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(world.putRecords()).toEqual([entries(activityOf(B2, 'CANCELLED', 'PLACED'))]);
+    expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 1, 2)]);
+  });
+
+  it('fails an event that arrives before its predecessor (a gap) as retryable, writing nothing for it', async () => {
+    // Prepare: A2 has not been applied yet
+    seedCursor(ORDER_A, 1);
+    const gap = orderEventRecord(A3);
+    const other = orderEventRecord(B1);
+
+    // Act
+    const response = await invoke(sqsEvent([gap, other]));
+
+    // Assess
+    expect(response).toEqual(failures(gap));
+    expect(world.putRecords()).toEqual([entries(activityOf(B1, 'PLACED', null))]);
+    expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
+    expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 1 });
+    expect(world.sqs).not.toHaveReceivedAnyCommand();
+  });
+
+  describe('a message that is not an orderflow event', () => {
+    const placed = orderEventBody({ type: 'OrderPlaced', orderId: ORDER_A });
+    const paidWithoutSeq = orderEventBody({ type: 'OrderPaid', orderId: ORDER_A, seq: 2 }).event;
+
+    it.each([
+      [
+        'a body that is not JSON',
+        { body: '{"eventId":"e1","type":"OrderPlaced"', attributes: placed.attributes },
+        /^InvalidEventError: Not an orderflow event: the body is not JSON$/,
+      ],
+      [
+        'JSON that is not an event',
+        { body: '{"hello":"world"}', attributes: placed.attributes },
+        /^InvalidEventError: Not an orderflow event: type Invalid discriminator value/,
+      ],
+      [
+        'an event of an unknown type',
+        { body: JSON.stringify({ ...placed.event, type: 'OrderShipped' }), attributes: placed.attributes },
+        /^InvalidEventError: Not an orderflow event: type Invalid discriminator value/,
+      ],
+      [
+        'an OrderPaid without its seq',
+        { body: JSON.stringify({ ...paidWithoutSeq, seq: undefined }), attributes: placed.attributes },
+        /^InvalidEventError: Not an orderflow event: seq /,
+      ],
+      [
+        'an event without its message attributes',
+        { body: placed.body, attributes: {} },
+        /^InvalidEventError: Not an orderflow event: message attributes: eventType .*; total .*; currency .*; region /,
+      ],
+    ])('sends %s to the DLQ with its reason and group, then acknowledges it', async (_, bad, reason) => {
+      // Prepare
+      const malformed = sqsRecord({ ...bad, groupId: ORDER_A, dedupId: `${ORDER_A}:1` });
+      const next = orderEventRecord(B1);
+
+      // Act
+      const response = await invoke(sqsEvent([malformed, next]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.sqs).toHaveReceivedCommandExactlyOnceWith(SendMessageCommand, {
+        QueueUrl: DLQ_URL,
+        MessageBody: bad.body,
+        MessageGroupId: ORDER_A,
+        MessageDeduplicationId: malformed.messageId,
+        MessageAttributes: {
+          failureReason: { DataType: 'String', StringValue: expect.stringMatching(reason) },
+          sourceMessageId: { DataType: 'String', StringValue: malformed.messageId },
+        },
+      });
+      expect(world.putRecords()).toEqual([entries(activityOf(B1, 'PLACED', null))]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
+      expect(world.progress.item(ORDER_A)).toBeUndefined();
+    });
+
+    it('goes on with the group after the malformed message it dead-lettered', async () => {
+      // Prepare
+      const malformed = sqsRecord({ body: 'not json', groupId: ORDER_A, attributes: placed.attributes });
+      const next = orderEventRecord(A1);
+
+      // Act
+      const response = await invoke(sqsEvent([malformed, next]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+      expect(world.putRecords()).toEqual([entries(activityOf(A1, 'PLACED', null))]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1)]);
+    });
+
+    it('reports the malformed message and the rest of its group when the DLQ cannot take it', async () => {
+      // Prepare
+      world.sqs
+        .on(SendMessageCommand)
+        .rejects(new RequestThrottled({ message: 'Request is throttled.', $metadata: {} }));
+      const malformed = sqsRecord({ body: 'not json', groupId: ORDER_A, attributes: placed.attributes });
+      const next = orderEventRecord(A1);
+      const other = orderEventRecord(B1);
+
+      // Act
+      const response = await invoke(sqsEvent([malformed, next, other]));
+
+      // Assess
+      expect(response).toEqual(failures(malformed, next));
+      expect(world.putRecords()).toEqual([entries(activityOf(B1, 'PLACED', null))]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
+    });
+  });
+
+  describe('when Kinesis refuses status changes', () => {
+    it('retries only the entries Kinesis refused and reports nothing once the retry writes them', async () => {
+      // Prepare: the first call refuses B1's entry
+      world.refuseActivity((activity, call) => call === 1 && activity.eventId === B1.event.eventId);
+      const records = [orderEventRecord(A1), orderEventRecord(B1)];
+
+      // Act
+      const response = await invokeThroughBackoff(sqsEvent(records));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      const b1 = activityOf(B1, 'PLACED', null);
+      expect(world.putRecords()).toEqual([entries(activityOf(A1, 'PLACED', null), b1), entries(b1)]);
+      expect(world.putRecordsTimes[1]).toBe((world.putRecordsTimes[0] ?? Number.NaN) + 50);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 1)]);
+    });
+
+    it.each([
+      { refused: 'A1', failed: ['A1', 'A2'], cursorMoves: [cursorMove(ORDER_B, 0, 1)] },
+      { refused: 'A2', failed: ['A2'], cursorMoves: [cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 1)] },
+    ] as const)(
+      'reports $refused, which Kinesis keeps refusing, and the rest of its group, never moving the cursor past it',
+      async ({ refused, failed, cursorMoves }) => {
+        // Prepare: order A placed, then cancelled; order B placed
+        const messages = { A1, A2: A2_CANCELLED };
+        const records = { A1: orderEventRecord(A1), A2: orderEventRecord(A2_CANCELLED) };
+        const refusedId = messages[refused].event.eventId;
+        world.refuseActivity((activity) => activity.eventId === refusedId);
+
+        // Act
+        const response = await invokeThroughBackoff(sqsEvent([records.A1, records.A2, orderEventRecord(B1)]));
+
+        // Assess
+        expect(response).toEqual(failures(...failed.map((name) => records[name])));
+        const [firstCall, ...retries] = world.putRecords();
+        expect(firstCall).toHaveLength(3);
+        expect(retries.map((call) => call.map((entry) => entry.activity.eventId))).toEqual([
+          [refusedId],
+          [refusedId],
+          [refusedId],
+        ]);
+        const [first, ...retryTimes] = world.putRecordsTimes;
+        expect(retryTimes.map((time) => time - (first ?? Number.NaN))).toEqual([50, 150, 350]);
+        expect(world.progressUpdates()).toEqual(cursorMoves);
+      },
+    );
+
+    it('retries a PutRecords call that is throttled as a whole and reports nothing once a retry goes through', async () => {
+      // Prepare
+      world.throttlePutRecords(2);
+      const records = [orderEventRecord(A1), orderEventRecord(B1)];
+
+      // Act
+      const response = await invokeThroughBackoff(sqsEvent(records));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 3);
+      const [first, , third] = world.putRecords();
+      expect(third).toEqual(first);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 1)]);
+    });
+
+    it('reports every applied record of the batch when PutRecords stays throttled, moving no cursor', async () => {
+      // Prepare
+      world.throttlePutRecords(Number.POSITIVE_INFINITY);
+      seedCursor(ORDER_B, 1);
+      const [a1, duplicate, b2] = [orderEventRecord(A1), orderEventRecord(B1), orderEventRecord(B2)] as const;
+
+      // Act
+      const response = await invokeThroughBackoff(sqsEvent([a1, duplicate, b2]));
+
+      // Assess
+      expect(response).toEqual(failures(a1, b2));
+      expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 4);
+      expect(world.progressUpdates()).toEqual([]);
+      expect(world.progress.item(ORDER_B)).toEqual({ orderId: ORDER_B, seq: 1 });
+    });
+    it('reports every applied record at once when Kinesis refuses the call for a reason a retry cannot fix', async () => {
+      // Prepare: the function's role may not use the stream's KMS key
+      world.kinesis.on(PutRecordsCommand).rejects(
+        new KMSAccessDeniedException({
+          message: 'User is not authorized to perform kms:GenerateDataKey on the key of the stream.',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
+      const [a1, b1] = [orderEventRecord(A1), orderEventRecord(B1)] as const;
+
+      // Act
+      const response = await invoke(sqsEvent([a1, b1]));
+
+      // Assess
+      expect(response).toEqual(failures(a1, b1));
+      expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 1);
+      expect(world.progressUpdates()).toEqual([]);
+    });
+  });
+
+  describe('fulfilment of a paid order', () => {
+    const paidOrder = storedOrder({ orderId: ORDER_A, status: 'PAID' });
+    const fulfilmentEventId = fulfilmentEventIdFor(A2.event.eventId);
+    const fulfilledOrder = {
+      ...paidOrder,
+      status: 'FULFILLED',
+      version: 3,
+      updatedAt: FULFILLED_AT,
+    } as const;
+    const orderFulfilled = {
+      eventId: fulfilmentEventId,
+      type: 'OrderFulfilled',
+      orderId: ORDER_A,
+      customerId: 'cust_42',
+      seq: 3,
+      occurredAt: FULFILLED_AT,
+      data: {},
+    } as const;
+    const fulfilledActivity: Activity = {
+      ...activityOf(A2, 'FULFILLED', 'PAID'),
+      eventId: fulfilmentEventId,
+      seq: 3,
+      occurredAt: FULFILLED_AT,
+    };
+    const lastCommand = { type: 'fulfil', idempotencyKey: A2.event.eventId } as const;
+
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(FULFILLED_AT) });
+      seedCursor(ORDER_A, 1);
+    });
+
+    it('fulfils it: FULFILLED at version 3 written on version 2, OrderFulfilled published, PAID then FULFILLED on Kinesis', async () => {
+      // Prepare
+      world.orders.seed(orderItem(paidOrder));
+      const paid = orderEventRecord(A2);
+
+      // Act
+      const response = await invoke(sqsEvent([paid]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.documentClient).toHaveReceivedCommandWith(PutCommand, {
+        TableName: ORDERS_TABLE,
+        Item: { ...fulfilledOrder, pendingEvent: orderFulfilled, lastCommand },
+        ConditionExpression: '#version = :expectedVersion',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expectedVersion': 2 },
+      });
+      expect(world.publishedEvents()).toEqual([orderFulfilled]);
+      expect(world.sns).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
+        TopicArn: ORDER_EVENTS_TOPIC_ARN,
+        MessageGroupId: ORDER_A,
+        MessageDeduplicationId: `${ORDER_A}:3`,
+        MessageAttributes: {
+          eventType: { DataType: 'String', StringValue: 'OrderFulfilled' },
+          total: { DataType: 'Number', StringValue: String(CREATE_ORDER_TOTAL) },
+          currency: { DataType: 'String', StringValue: 'EUR' },
+          region: { DataType: 'String', StringValue: 'eu-west' },
+        },
+      });
+      expect(world.putRecords()).toEqual([entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity)]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2)]);
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.timeline()).toEqual([
+        'progress.Get',
+        'orders.Get',
+        'orders.Put',
+        'sns.Publish',
+        'orders.Update',
+        'kinesis.PutRecords',
+        'progress.Update',
+      ]);
+    });
+
+    it('publishes an OrderPaid the pay command left pending before it fulfils, keeping the group in seq order', async () => {
+      // Prepare: the pay command wrote the order but could not clear its outbox
+      world.orders.seed(orderItem(paidOrder, A2.event));
+
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(A2)]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.sns).toHaveReceivedNthCommandWith(PublishCommand, 1, {
+        MessageDeduplicationId: `${ORDER_A}:2`,
+      });
+      expect(world.sns).toHaveReceivedNthCommandWith(PublishCommand, 2, {
+        MessageDeduplicationId: `${ORDER_A}:3`,
+      });
+      expect(world.publishedEvents()).toEqual([A2.event, orderFulfilled]);
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.putRecords()).toEqual([entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity)]);
+    });
+
+    it('records the payment but fulfils nothing when a cancel won the race', async () => {
+      // Prepare: the order was cancelled after the payment; its OrderCancelled (seq 3) follows in the group
+      world.orders.seed(orderItem(storedOrder({ orderId: ORDER_A, status: 'CANCELLED', version: 3 })));
+      const records = [orderEventRecord(A2), orderEventRecord(A3)];
+
+      // Act
+      const response = await invoke(sqsEvent(records));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.orderWrites()).toEqual([]);
+      expect(world.sns).not.toHaveReceivedAnyCommand();
+      expect(world.putRecords()).toEqual([
+        entries(activityOf(A2, 'PAID', 'PLACED'), activityOf(A3, 'CANCELLED', 'PAID')),
+      ]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 3)]);
+      expect(world.sqs).not.toHaveReceivedAnyCommand();
+    });
+
+    it('reports the payment when the fulfilment write is throttled, keeping the order PAID and the cursor', async () => {
+      // Prepare
+      world.orders.seed(orderItem(paidOrder));
+      world.fail(world.orders, 'Put', dynamoDbThrottling('ProvisionedThroughputExceededException'));
+      const paid = orderEventRecord(A2);
+
+      // Act
+      const response = await invoke(sqsEvent([paid]));
+
+      // Assess
+      expect(response).toEqual(failures(paid));
+      expect(world.orders.item(ORDER_A)).toEqual(paidOrder);
+      expect(world.sns).not.toHaveReceivedAnyCommand();
+      expect(world.kinesis).not.toHaveReceivedAnyCommand();
+      expect(world.progressUpdates()).toEqual([]);
+      expect(world.sqs).not.toHaveReceivedAnyCommand();
+    });
+
+    it('resumes after a crash before the cursor moved: no second order write, the same eventIds again, cursor moved', async () => {
+      // Prepare: the first delivery fulfils the order, then cannot move the cursor
+      world.orders.seed(orderItem(paidOrder));
+      world.fail(world.progress, 'Update', dynamoDbThrottling('ThrottlingException'), { times: 1 });
+      const firstDelivery = orderEventRecord(A2);
+      const first = await invoke(sqsEvent([firstDelivery]));
+
+      // Act
+      const redelivery = orderEventRecord(A2, { messageId: firstDelivery.messageId, receiveCount: 2 });
+      const response = await invoke(sqsEvent([redelivery]));
+
+      // Assess
+      expect(first).toEqual(failures(firstDelivery));
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.orderWrites()).toEqual(['PutCommand', 'UpdateCommand']);
+      expect(world.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      const [firstActivities, redeliveredActivities] = world.putRecords();
+      expect(firstActivities).toEqual(entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity));
+      expect(redeliveredActivities).toEqual(firstActivities);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2), cursorMove(ORDER_A, 1, 2)]);
+      expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 2 });
+    });
+
+    it('re-sends the status changes with the same eventIds for a fulfilled order whose cursor stayed at 1', async () => {
+      // Prepare
+      vi.setSystemTime(Date.parse(FULFILLED_AT) + 3_600_000);
+      world.orders.seed({ ...orderItem(fulfilledOrder), lastCommand });
+
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(A2, { receiveCount: 2 })]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.orderWrites()).toEqual([]);
+      expect(world.sns).not.toHaveReceivedAnyCommand();
+      expect(world.putRecords()).toEqual([entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity)]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2)]);
+    });
+
+    it('publishes the OrderFulfilled left pending by a crash before the publish, with the same dedup id', async () => {
+      // Prepare
+      world.orders.seed({ ...orderItem(fulfilledOrder, orderFulfilled), lastCommand });
+
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(A2, { receiveCount: 2 })]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.documentClient).not.toHaveReceivedCommand(PutCommand);
+      expect(world.sns).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
+        MessageDeduplicationId: `${ORDER_A}:3`,
+      });
+      expect(world.publishedEvents()).toEqual([orderFulfilled]);
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.putRecords()).toEqual([entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity)]);
+    });
+  });
+
+  describe('the fault switch (ORDERFLOW_FAULT_CUSTOMER_ID, read at cold start)', () => {
+    let faulty: SqsHandler;
+
+    beforeAll(async () => {
+      vi.resetModules();
+      vi.stubEnv('ORDERFLOW_FAULT_CUSTOMER_ID', 'cust_7');
+      faulty = await importProcessOrder();
+      vi.stubEnv('ORDERFLOW_FAULT_CUSTOMER_ID', '');
+    });
+
+    it('fails every event of that customer as retryable and lets other customers through', async () => {
+      // Prepare
+      const [b1, a1, b2] = [orderEventRecord(B1), orderEventRecord(A1), orderEventRecord(B2)] as const;
+
+      // Act
+      const response = await invoke(sqsEvent([b1, a1, b2]), faulty);
+
+      // Assess
+      expect(response).toEqual(failures(b1, b2));
+      expect(world.putRecords()).toEqual([entries(activityOf(A1, 'PLACED', null))]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1)]);
+      expect(world.documentClient).not.toHaveReceivedCommandWith(GetCommand, { Key: { orderId: ORDER_B } });
+      expect(world.sqs).not.toHaveReceivedAnyCommand();
+    });
+
+    it('leaves the handler imported without the variable untouched', async () => {
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(B1)]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
+    });
+  });
+
+  describe('the sample events for serverless invoke local', () => {
+    it('processes events/process-order.json: two orders recorded, the duplicate acknowledged', async () => {
+      // Prepare
+      const sample = readSample('process-order.json');
+
+      // Act
+      const response = await invoke(sample);
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      const [written] = world.putRecords();
+      expect(
+        written?.map(({ PartitionKey, activity }) => [PartitionKey, activity.status, activity.seq]),
+      ).toEqual([
+        ['9b2e4c6a-1d3f-4a5b-8c7d-0e1f2a3b4c5d', 'PLACED', 1],
+        ['c4d5e6f7-a8b9-4c0d-9e1f-2a3b4c5d6e7f', 'PLACED', 1],
+      ]);
+      expect(world.progressUpdates()).toEqual([
+        cursorMove('9b2e4c6a-1d3f-4a5b-8c7d-0e1f2a3b4c5d', 0, 1),
+        cursorMove('c4d5e6f7-a8b9-4c0d-9e1f-2a3b4c5d6e7f', 0, 1),
+      ]);
+      expect(sample.Records).toHaveLength(3);
+      expect(sample.Records.map((record) => record.attributes.MessageGroupId)).toEqual([
+        '9b2e4c6a-1d3f-4a5b-8c7d-0e1f2a3b4c5d',
+        'c4d5e6f7-a8b9-4c0d-9e1f-2a3b4c5d6e7f',
+        '9b2e4c6a-1d3f-4a5b-8c7d-0e1f2a3b4c5d',
+      ]);
+    });
+
+    it('sends the record of events/process-order-malformed.json to the DLQ and acknowledges it', async () => {
+      // Prepare
+      const sample = readSample('process-order-malformed.json');
+
+      // Act
+      const response = await invoke(sample);
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.sqs).toHaveReceivedCommandExactlyOnceWith(SendMessageCommand, {
+        QueueUrl: DLQ_URL,
+        MessageBody: sample.Records[0]?.body,
+        MessageGroupId: sample.Records[0]?.attributes.MessageGroupId,
+      });
+      expect(world.kinesis).not.toHaveReceivedAnyCommand();
+    });
+  });
+});
