@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { MAX_ITEMS, MAX_QUANTITY, MAX_UNIT_PRICE } from '../../shared/core/money.js';
-import type { EventContext, OrderCommand } from '../../shared/core/order.js';
+import type { EventContext, Order, OrderCommand, OrderRecord } from '../../shared/core/order.js';
+import { decideCommand, placeOrder } from '../../shared/core/order.js';
+import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody, OrderItem } from '../../shared/core/order-schema.js';
 import { MAX_CANCEL_REASON_LENGTH } from '../../shared/core/order-schema.js';
 
@@ -130,3 +132,44 @@ export const commandStepArb: fc.Arbitrary<CommandStep> = fc.record({
 
 /** Sequences long enough to reach every status and to retry in each of them. */
 export const commandStepsArb: fc.Arbitrary<CommandStep[]> = fc.array(commandStepArb, { maxLength: 12 });
+
+/** An order's life as the real core writes it: `OrderPlaced`, then the event of each command it allowed. */
+export interface OrderHistory {
+  /** The order after its last event. */
+  order: Order;
+  /** Its events in `seq` order (1..n), each with its own `eventId`. */
+  events: OrderEvent[];
+}
+
+/**
+ * Histories made by `placeOrder` and `decideCommand`: placed, then any planned pay/cancel/fulfil steps, of which
+ * those the order refuses leave no event. Every event has its own `eventId`, and time does not run backwards.
+ */
+export const orderHistoryArb: fc.Arbitrary<OrderHistory> = fc
+  .record({
+    orderId: orderIdArb,
+    body: createOrderBodyArb,
+    plans: fc.array(plannedCommandArb, { maxLength: 6 }),
+    contexts: fc.uniqueArray(eventContextArb, {
+      selector: (context) => context.eventId,
+      minLength: 7,
+      maxLength: 7,
+    }),
+  })
+  .map(({ orderId, body, plans, contexts }) => {
+    const times = contexts.map((context) => context.now).sort();
+    const contextAt = (index: number): EventContext => ({
+      eventId: contexts[index]?.eventId ?? `evt-${index}`,
+      now: times[index] ?? '2025-01-01T00:00:00.000Z',
+    });
+    const placed = placeOrder(orderId, body, contextAt(0));
+    let record: OrderRecord = { order: placed.order, pendingEvent: undefined };
+    const events: OrderEvent[] = [placed.event];
+    plans.forEach((plan, index) => {
+      const decision = decideCommand(record, toCommand(plan, record.order.total), contextAt(index + 1));
+      if (decision.kind !== 'apply') return;
+      record = { order: decision.order, pendingEvent: undefined };
+      events.push(decision.event);
+    });
+    return { order: record.order, events };
+  });
