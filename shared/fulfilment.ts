@@ -35,7 +35,8 @@ interface Staged {
 /**
  * One invocation of `processOrder` over a batch of `fulfillment.fifo`: `handle` runs per record (under Powertools'
  * FIFO processor, which skips the rest of a group after a failure); `finish` writes the batch's status changes to
- * Kinesis in one `PutRecords`, then moves each order's cursor, and reports what must come back.
+ * Kinesis (`PutRecords`, one record per order per call), then moves each order's cursor, and reports what must
+ * come back.
  */
 export class FulfilmentRun {
   /** Applied seq per order: read once per invocation, advanced in memory as records apply. */
@@ -120,7 +121,7 @@ export class FulfilmentRun {
     return [activityOf(fulfilled, attributes)];
   }
 
-  /** One PutRecords for the whole batch; returns the records whose status changes did not all get written. */
+  /** The batch's status changes to the stream; returns the records whose changes did not all get written. */
   async #recordActivities(): Promise<string[]> {
     const activities = this.#staged.flatMap((staged) => staged.activities);
     if (activities.length === 0) return [];
@@ -158,8 +159,14 @@ export class FulfilmentRun {
       if (last === undefined) continue;
       try {
         const moved = await this.ports.progress.advance(orderId, cursor.stored, last.seq);
-        if (!moved)
-          this.ports.log.info('Cursor already moved by another delivery', { orderId, seq: last.seq });
+        if (!moved) {
+          // Another delivery moved it: these records come back, and count as duplicates or apply in order.
+          this.ports.log.info('Cursor moved by another delivery; these events come back', {
+            orderId,
+            seq: last.seq,
+          });
+          notAdvanced.push(...applied.map((entry) => entry.recordId));
+        }
       } catch (error) {
         this.ports.log.warn('Could not move the cursor; the events come back', { orderId, error });
         notAdvanced.push(...applied.map((entry) => entry.recordId));

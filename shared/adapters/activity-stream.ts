@@ -22,8 +22,9 @@ export interface ActivityStreamOptions {
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * `ActivityStream` on Kinesis `PutRecords`: partition key `orderId`, up to 500 records a call; a partial failure
- * retries only the failed entries, with exponential backoff; what still fails is returned, never dropped silently.
+ * `ActivityStream` on Kinesis `PutRecords`: partition key `orderId`, up to 500 records a call (one per order); a
+ * partial failure retries only the failed entries, with exponential backoff; what still fails is returned, never
+ * dropped silently.
  */
 export function createActivityStream({
   client = new KinesisClient({ requestHandler: new NodeHttpHandler() }),
@@ -41,7 +42,11 @@ export function createActivityStream({
           new PutRecordsCommand({ StreamName: streamName, Records: pending.map(toEntry) }),
         );
         // Results come back in request order; an entry with an ErrorCode was not written.
-        pending = pending.filter((_, index) => Records[index]?.ErrorCode !== undefined);
+        // A missing result counts as not written: nothing is dropped without being retried or reported.
+        pending = pending.filter((_, index) => {
+          const result = Records[index];
+          return result === undefined || result.ErrorCode !== undefined;
+        });
       } catch (error) {
         if (!isTransientAwsError(error)) throw asDependencyError('KINESIS', error);
       }
@@ -51,10 +56,37 @@ export function createActivityStream({
   };
 
   return {
+    /**
+     * Kinesis does not order the entries of one call, so a call holds at most one record per order: an order's
+     * status changes reach the stream in the order given. Once one of an order's records fails for good, its later
+     * records are not written and are returned with it (its event comes back and writes them again, in order).
+     */
     async putAll(records) {
+      const byOrder = new Map<string, ActivityRecord[]>();
+      for (const record of records) {
+        const queue = byOrder.get(record.orderId);
+        if (queue === undefined) byOrder.set(record.orderId, [record]);
+        else queue.push(record);
+      }
       const failed: ActivityRecord[] = [];
-      for (let start = 0; start < records.length; start += MAX_RECORDS_PER_CALL) {
-        failed.push(...(await putChunk(records.slice(start, start + MAX_RECORDS_PER_CALL))));
+      while (byOrder.size > 0) {
+        const round = [...byOrder.values()].flatMap((queue) => queue.slice(0, 1));
+        const notWritten = new Set<ActivityRecord>();
+        for (let start = 0; start < round.length; start += MAX_RECORDS_PER_CALL) {
+          for (const record of await putChunk(round.slice(start, start + MAX_RECORDS_PER_CALL)))
+            notWritten.add(record);
+        }
+        for (const [orderId, queue] of byOrder) {
+          const head = queue[0];
+          if (head !== undefined && notWritten.has(head)) {
+            failed.push(...queue);
+            byOrder.delete(orderId);
+          } else if (queue.length <= 1) {
+            byOrder.delete(orderId);
+          } else {
+            queue.shift();
+          }
+        }
       }
       return failed;
     },

@@ -44,6 +44,7 @@ const DLQ_URL = `https://sqs.us-east-1.amazonaws.com/123456789012/${DLQ_NAME}`;
 
 const ORDER_A = '0b6c1f9e-3a2d-4e5f-8a7b-9c0d1e2f3a4b';
 const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
+const ORDER_C = 'e3f4a5b6-c7d8-4e9f-a0b1-c2d3e4f5a6b7';
 const FULFILLED_AT = '2024-05-01T10:30:00.000Z';
 
 /** The activity record (Kinesis data) of one status change, as DESIGN.md "Events" lists its fields. */
@@ -80,6 +81,8 @@ class ConsumerWorld {
   ]);
   #faults: Array<{ table: string; operation: Operation; orderId?: string; error: Error; times: number }> = [];
   #refuse: (activity: Activity, call: number) => boolean = () => false;
+  /** Cursors another delivery moves just before this invocation's conditional write: orderId → seq. */
+  readonly #cursorRaces = new Map<string, number>();
   #throttledPutRecordsCalls = 0;
   #putRecordsCalls = 0;
   /** Fake time of each PutRecords call, to read the backoff between attempts. */
@@ -94,6 +97,7 @@ class ConsumerWorld {
     this.progress.clear();
     this.#faults = [];
     this.#refuse = () => false;
+    this.#cursorRaces.clear();
     this.#throttledPutRecordsCalls = 0;
     this.#putRecordsCalls = 0;
     this.putRecordsTimes.length = 0;
@@ -122,6 +126,14 @@ class ConsumerWorld {
     this.#refuse = refuse;
   }
 
+  /**
+   * Another delivery moves the cursor of `orderId` to `seq` after this invocation read it and just before its
+   * conditional write, which then fails its condition as in DynamoDB.
+   */
+  raceCursor(orderId: string, seq: number): void {
+    this.#cursorRaces.set(orderId, seq);
+  }
+
   /** The first `calls` PutRecords calls fail as a whole with `ProvisionedThroughputExceededException`. */
   throttlePutRecords(calls: number): void {
     this.#throttledPutRecordsCalls = calls;
@@ -143,6 +155,12 @@ class ConsumerWorld {
     });
     this.documentClient.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
       if (input.UpdateExpression === undefined) throw new Error('The fake table needs an UpdateExpression');
+      const racedOrderId = input.TableName === PROGRESS_TABLE ? input.Key?.orderId : undefined;
+      const racedSeq = typeof racedOrderId === 'string' ? this.#cursorRaces.get(racedOrderId) : undefined;
+      if (typeof racedOrderId === 'string' && racedSeq !== undefined) {
+        this.#cursorRaces.delete(racedOrderId);
+        this.progress.seed({ orderId: racedOrderId, seq: racedSeq });
+      }
       this.#table('Update', input.TableName, input.Key).update(
         input.TableName,
         input.Key,
@@ -385,6 +403,8 @@ const A2 = orderEventBody({ type: 'OrderPaid', orderId: ORDER_A, seq: 2 });
 const A3 = orderEventBody({ type: 'OrderCancelled', orderId: ORDER_A, seq: 3, previousStatus: 'PAID' });
 const B1 = orderEventBody({ type: 'OrderPlaced', orderId: ORDER_B, customerId: 'cust_7' });
 const B2 = orderEventBody({ type: 'OrderCancelled', orderId: ORDER_B, customerId: 'cust_7', seq: 2 });
+/** Order C: placed. */
+const C1 = orderEventBody({ type: 'OrderPlaced', orderId: ORDER_C, customerId: 'cust_9' });
 /** Order A cancelled before any payment. */
 const A2_CANCELLED = orderEventBody({ type: 'OrderCancelled', orderId: ORDER_A, seq: 2 });
 
@@ -406,23 +426,21 @@ afterAll(() => {
 });
 
 describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
-  it('records each status change on Kinesis in one PutRecords and moves each cursor in one conditional write', async () => {
+  it('records the status changes on Kinesis in rounds of one per order and moves each cursor in one conditional write', async () => {
     // Prepare
     const records = [orderEventRecord(A1), orderEventRecord(B1), orderEventRecord(B2)];
 
     // Act
     const response = await invoke(sqsEvent(records));
 
-    // Assess
+    // Assess: Kinesis does not order the entries of one call, so B2 waits for the round after B1
     expect(response).toEqual(NO_FAILURES);
-    expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 1);
-    expect(world.kinesis).toHaveReceivedCommandWith(PutRecordsCommand, { StreamName: ACTIVITY_STREAM });
+    expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 2);
+    expect(world.kinesis).toHaveReceivedNthCommandWith(PutRecordsCommand, 1, { StreamName: ACTIVITY_STREAM });
+    expect(world.kinesis).toHaveReceivedNthCommandWith(PutRecordsCommand, 2, { StreamName: ACTIVITY_STREAM });
     expect(world.putRecords()).toEqual([
-      entries(
-        activityOf(A1, 'PLACED', null),
-        activityOf(B1, 'PLACED', null),
-        activityOf(B2, 'CANCELLED', 'PLACED'),
-      ),
+      entries(activityOf(A1, 'PLACED', null), activityOf(B1, 'PLACED', null)),
+      entries(activityOf(B2, 'CANCELLED', 'PLACED')),
     ]);
     expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 2)]);
     expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 1 });
@@ -431,10 +449,31 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       'progress.Get',
       'progress.Get',
       'kinesis.PutRecords',
+      'kinesis.PutRecords',
       'progress.Update',
       'progress.Update',
     ]);
     expect(world.sqs).not.toHaveReceivedAnyCommand();
+  });
+
+  it('records one status change each of several orders in one PutRecords', async () => {
+    // Prepare
+    const records = [orderEventRecord(A1), orderEventRecord(B1), orderEventRecord(C1)];
+
+    // Act
+    const response = await invoke(sqsEvent(records));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 1);
+    expect(world.putRecords()).toEqual([
+      entries(activityOf(A1, 'PLACED', null), activityOf(B1, 'PLACED', null), activityOf(C1, 'PLACED', null)),
+    ]);
+    expect(world.progressUpdates()).toEqual([
+      cursorMove(ORDER_A, 0, 1),
+      cursorMove(ORDER_B, 0, 1),
+      cursorMove(ORDER_C, 0, 1),
+    ]);
   });
 
   it('fails the rest of a message group after a failure and goes on with the other groups', async () => {
@@ -458,11 +497,8 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     // Assess
     expect(response).toEqual(failures(a2, a3));
     expect(world.putRecords()).toEqual([
-      entries(
-        activityOf(A1, 'PLACED', null),
-        activityOf(B1, 'PLACED', null),
-        activityOf(B2, 'CANCELLED', 'PLACED'),
-      ),
+      entries(activityOf(A1, 'PLACED', null), activityOf(B1, 'PLACED', null)),
+      entries(activityOf(B2, 'CANCELLED', 'PLACED')),
     ]);
     expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 2)]);
     expect(world.progress.item(ORDER_B)).toEqual({ orderId: ORDER_B, seq: 2 });
@@ -542,6 +578,39 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     expect(world.putRecords()).toEqual([entries(activityOf(B1, 'PLACED', null))]);
     expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
     expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 1 });
+    expect(world.sqs).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reports the applied records of an order whose cursor another delivery moved first; they come back as duplicates', async () => {
+    // Prepare: another delivery of A1 and A2 moves A's cursor to 2 before this invocation's conditional write
+    world.raceCursor(ORDER_A, 2);
+    const [a1, b1, a2] = [
+      orderEventRecord(A1),
+      orderEventRecord(B1),
+      orderEventRecord(A2_CANCELLED),
+    ] as const;
+
+    // Act
+    const response = await invoke(sqsEvent([a1, b1, a2]));
+    const redelivered = await invoke(
+      sqsEvent([
+        orderEventRecord(A1, { messageId: a1.messageId, receiveCount: 2 }),
+        orderEventRecord(A2_CANCELLED, { messageId: a2.messageId, receiveCount: 2 }),
+      ]),
+    );
+
+    // Assess
+    expect(response).toEqual(failures(a1, a2));
+    expect(world.putRecords()).toEqual([
+      entries(activityOf(A1, 'PLACED', null), activityOf(B1, 'PLACED', null)),
+      entries(activityOf(A2_CANCELLED, 'CANCELLED', 'PLACED')),
+    ]);
+    expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 2), cursorMove(ORDER_B, 0, 1)]);
+    expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 2 });
+    expect(world.progress.item(ORDER_B)).toEqual({ orderId: ORDER_B, seq: 1 });
+    expect(redelivered).toEqual(NO_FAILURES);
+    expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 2);
+    expect(world.progressUpdates()).toHaveLength(2);
     expect(world.sqs).not.toHaveReceivedAnyCommand();
   });
 
@@ -652,13 +721,27 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     });
 
     it.each([
-      { refused: 'A1', failed: ['A1', 'A2'], cursorMoves: [cursorMove(ORDER_B, 0, 1)] },
-      { refused: 'A2', failed: ['A2'], cursorMoves: [cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 1)] },
+      {
+        refused: 'A1',
+        failed: ['A1', 'A2'],
+        // Round 1 and its retries; A2, after A1 in its order, is never sent
+        calls: [['A1', 'B1'], ['A1'], ['A1'], ['A1']],
+        delays: [0, 50, 150, 350],
+        cursorMoves: [cursorMove(ORDER_B, 0, 1)],
+      },
+      {
+        refused: 'A2',
+        failed: ['A2'],
+        // Round 1, then round 2 at once and its retries
+        calls: [['A1', 'B1'], ['A2'], ['A2'], ['A2'], ['A2']],
+        delays: [0, 0, 50, 150, 350],
+        cursorMoves: [cursorMove(ORDER_A, 0, 1), cursorMove(ORDER_B, 0, 1)],
+      },
     ] as const)(
-      'reports $refused, which Kinesis keeps refusing, and the rest of its group, never moving the cursor past it',
-      async ({ refused, failed, cursorMoves }) => {
+      'reports $refused, which Kinesis keeps refusing, and the rest of its group, never writing a later status change of its order nor moving the cursor past it',
+      async ({ refused, failed, calls, delays, cursorMoves }) => {
         // Prepare: order A placed, then cancelled; order B placed
-        const messages = { A1, A2: A2_CANCELLED };
+        const messages = { A1, A2: A2_CANCELLED, B1 };
         const records = { A1: orderEventRecord(A1), A2: orderEventRecord(A2_CANCELLED) };
         const refusedId = messages[refused].event.eventId;
         world.refuseActivity((activity) => activity.eventId === refusedId);
@@ -668,15 +751,11 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
 
         // Assess
         expect(response).toEqual(failures(...failed.map((name) => records[name])));
-        const [firstCall, ...retries] = world.putRecords();
-        expect(firstCall).toHaveLength(3);
-        expect(retries.map((call) => call.map((entry) => entry.activity.eventId))).toEqual([
-          [refusedId],
-          [refusedId],
-          [refusedId],
-        ]);
-        const [first, ...retryTimes] = world.putRecordsTimes;
-        expect(retryTimes.map((time) => time - (first ?? Number.NaN))).toEqual([50, 150, 350]);
+        expect(world.putRecords().map((call) => call.map((entry) => entry.activity.eventId))).toEqual(
+          calls.map((call) => call.map((name) => messages[name].event.eventId)),
+        );
+        const [first] = world.putRecordsTimes;
+        expect(world.putRecordsTimes.map((time) => time - (first ?? Number.NaN))).toEqual(delays);
         expect(world.progressUpdates()).toEqual(cursorMoves);
       },
     );
@@ -792,7 +871,10 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
           region: { DataType: 'String', StringValue: 'eu-west' },
         },
       });
-      expect(world.putRecords()).toEqual([entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity)]);
+      expect(world.putRecords()).toEqual([
+        entries(activityOf(A2, 'PAID', 'PLACED')),
+        entries(fulfilledActivity),
+      ]);
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2)]);
       expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
       expect(world.timeline()).toEqual([
@@ -802,8 +884,48 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         'sns.Publish',
         'orders.Update',
         'kinesis.PutRecords',
+        'kinesis.PutRecords',
         'progress.Update',
       ]);
+    });
+
+    it('writes PAID in the first round with the first status change of every other order, FULFILLED in the second', async () => {
+      // Prepare
+      world.orders.seed(orderItem(paidOrder));
+      const records = [orderEventRecord(A2), orderEventRecord(B1)];
+
+      // Act
+      const response = await invoke(sqsEvent(records));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.putRecords()).toEqual([
+        entries(activityOf(A2, 'PAID', 'PLACED'), activityOf(B1, 'PLACED', null)),
+        entries(fulfilledActivity),
+      ]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2), cursorMove(ORDER_B, 0, 1)]);
+    });
+
+    it('reports the payment and never sends FULFILLED when Kinesis keeps refusing PAID, keeping the cursor', async () => {
+      // Prepare
+      world.orders.seed(orderItem(paidOrder));
+      world.refuseActivity((activity) => activity.eventId === A2.event.eventId);
+      const [paid, other] = [orderEventRecord(A2), orderEventRecord(B1)] as const;
+
+      // Act
+      const response = await invokeThroughBackoff(sqsEvent([paid, other]));
+
+      // Assess: the order is fulfilled; its paid event comes back and writes PAID, then FULFILLED, again
+      expect(response).toEqual(failures(paid));
+      expect(world.putRecords().map((call) => call.map((entry) => entry.activity.eventId))).toEqual([
+        [A2.event.eventId, B1.event.eventId],
+        [A2.event.eventId],
+        [A2.event.eventId],
+        [A2.event.eventId],
+      ]);
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
+      expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 1 });
     });
 
     it('publishes an OrderPaid the pay command left pending before it fulfils, keeping the group in seq order', async () => {
@@ -823,7 +945,10 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       });
       expect(world.publishedEvents()).toEqual([A2.event, orderFulfilled]);
       expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
-      expect(world.putRecords()).toEqual([entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity)]);
+      expect(world.putRecords()).toEqual([
+        entries(activityOf(A2, 'PAID', 'PLACED')),
+        entries(fulfilledActivity),
+      ]);
     });
 
     it('records the payment but fulfils nothing when a cancel won the race', async () => {
@@ -839,7 +964,8 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       expect(world.orderWrites()).toEqual([]);
       expect(world.sns).not.toHaveReceivedAnyCommand();
       expect(world.putRecords()).toEqual([
-        entries(activityOf(A2, 'PAID', 'PLACED'), activityOf(A3, 'CANCELLED', 'PAID')),
+        entries(activityOf(A2, 'PAID', 'PLACED')),
+        entries(activityOf(A3, 'CANCELLED', 'PAID')),
       ]);
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 3)]);
       expect(world.sqs).not.toHaveReceivedAnyCommand();
@@ -879,9 +1005,8 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       expect(response).toEqual(NO_FAILURES);
       expect(world.orderWrites()).toEqual(['PutCommand', 'UpdateCommand']);
       expect(world.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
-      const [firstActivities, redeliveredActivities] = world.putRecords();
-      expect(firstActivities).toEqual(entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity));
-      expect(redeliveredActivities).toEqual(firstActivities);
+      const written = [entries(activityOf(A2, 'PAID', 'PLACED')), entries(fulfilledActivity)];
+      expect(world.putRecords()).toEqual([...written, ...written]);
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2), cursorMove(ORDER_A, 1, 2)]);
       expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 2 });
     });
@@ -898,7 +1023,10 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       expect(response).toEqual(NO_FAILURES);
       expect(world.orderWrites()).toEqual([]);
       expect(world.sns).not.toHaveReceivedAnyCommand();
-      expect(world.putRecords()).toEqual([entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity)]);
+      expect(world.putRecords()).toEqual([
+        entries(activityOf(A2, 'PAID', 'PLACED')),
+        entries(fulfilledActivity),
+      ]);
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2)]);
     });
 
@@ -917,7 +1045,10 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       });
       expect(world.publishedEvents()).toEqual([orderFulfilled]);
       expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
-      expect(world.putRecords()).toEqual([entries(activityOf(A2, 'PAID', 'PLACED'), fulfilledActivity)]);
+      expect(world.putRecords()).toEqual([
+        entries(activityOf(A2, 'PAID', 'PLACED')),
+        entries(fulfilledActivity),
+      ]);
     });
   });
 
@@ -966,6 +1097,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
 
       // Assess
       expect(response).toEqual(NO_FAILURES);
+      expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 1);
       const [written] = world.putRecords();
       expect(
         written?.map(({ PartitionKey, activity }) => [PartitionKey, activity.status, activity.seq]),
