@@ -60,10 +60,14 @@ export async function tapTopic(cloud: LocalCloud, topicArn: string, name: string
   );
 
   /**
-   * Receives (and deletes: a FIFO group yields its next message only then) until `count` messages arrived or
-   * `timeoutMs` passed — long polls, never a fixed sleep.
+   * Receives (and deletes: a FIFO group yields its next message only then) until `count` messages of the order
+   * `orderId` (its message group; any order when omitted) arrived or `timeoutMs` passed — long polls, never a fixed
+   * sleep. Messages of other orders (other tests, `OrderFulfilled` from the consumer) are received and dropped.
    */
-  const receive = async (count: number, timeoutMs = 10_000): Promise<Message[]> => {
+  const receive = async (
+    count: number,
+    { orderId, timeoutMs = 10_000 }: { orderId?: string; timeoutMs?: number } = {},
+  ) => {
     const messages: Message[] = [];
     const deadline = Date.now() + timeoutMs;
     while (messages.length < count && Date.now() < deadline) {
@@ -77,7 +81,11 @@ export async function tapTopic(cloud: LocalCloud, topicArn: string, name: string
           VisibilityTimeout: 300,
         }),
       );
-      messages.push(...Messages);
+      messages.push(
+        ...Messages.filter(
+          (message) => orderId === undefined || message.Attributes?.MessageGroupId === orderId,
+        ),
+      );
       if (Messages.length > 0) {
         await sqs.send(
           new DeleteMessageBatchCommand({
