@@ -1,4 +1,5 @@
 import type { ActivityRecord } from './activity.js';
+import type { Window, WindowFigures, WindowSummary } from './analytics.js';
 import type { BusMessage } from './bus-message.js';
 import type { Order, OrderRecord } from './order.js';
 import type { OrderEvent } from './order-events.js';
@@ -76,4 +77,15 @@ export interface ReviewStore {
 /** AWS IoT Core's message broker (data plane), QoS 1. */
 export interface Notifier {
   publish(topic: string, payload: unknown): Promise<void>;
+}
+
+/** Per-window, per-region figures, counted once per `eventId`. */
+export interface AnalyticsStore {
+  /** Adds `figures` and `eventId` to the window unless the window counted that eventId; `false` when it had. */
+  count(region: string, window: Window, eventId: string, figures: WindowFigures): Promise<boolean>;
+  figures(region: string, windowStart: string): Promise<WindowSummary | undefined>;
+  /** The window of the region that is not summarised yet (the latest window that had a record). */
+  openWindow(region: string): Promise<Window | undefined>;
+  /** Moves the region's open window from `from` to `to` (conditional); `false` when another delivery moved it. */
+  moveOpenWindow(region: string, from: Window | undefined, to: Window): Promise<boolean>;
 }

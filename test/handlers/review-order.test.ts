@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import type { PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
 import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
@@ -33,6 +34,11 @@ const OPENED_AT = '2024-05-01T10:00:02.000Z';
 
 const documentClient = mockClient(DynamoDBDocumentClient);
 const iot = mockClient(IoTDataPlaneClient);
+/** No endpoint is configured here: the notifier asks DescribeEndpoint for the account's data endpoint. */
+const iotControl = mockClient(IoTClient);
+iotControl
+  .on(DescribeEndpointCommand)
+  .resolves({ endpointAddress: 'abc123-ats.iot.eu-west-1.amazonaws.com' });
 const sqs = mockClient(SQSClient);
 const reviews = new FakeTable(REVIEWS_TABLE, 'orderId');
 let reviewOrder: SqsHandler;

@@ -94,12 +94,16 @@ export function numberAt(resource: CfnResource, path: readonly string[], fallbac
   return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
 }
 
-/** An event source mapping with the resources it links: `source` (a queue, a stream) → `target` (a function). */
+/**
+ * An event source mapping with the resources it links: `source` (a queue, a stream) → `target` (a function), and
+ * `onFailure`, where a stream mapping sends the batches it gives up on (`undefined` when it has no such destination).
+ */
 export interface EventSourceLink {
   logicalId: string;
   mapping: CfnResource;
   source: string | undefined;
   target: string | undefined;
+  onFailure: string | undefined;
 }
 
 export function eventSourceMappings(template: CfnTemplate): EventSourceLink[] {
@@ -108,6 +112,7 @@ export function eventSourceMappings(template: CfnTemplate): EventSourceLink[] {
     mapping,
     source: referencedLogicalId(propertyAt(mapping, ['EventSourceArn'])),
     target: referencedLogicalId(propertyAt(mapping, ['FunctionName'])),
+    onFailure: referencedLogicalId(propertyAt(mapping, ['DestinationConfig', 'OnFailure', 'Destination'])),
   }));
 }
 
@@ -159,6 +164,22 @@ export function roleStatements(template: CfnTemplate, roleLogicalId: string): St
   return policyStatements(template)
     .filter(({ logicalId, document }) => logicalId === roleLogicalId && document.startsWith('Policies'))
     .map(({ statement }) => statement);
+}
+
+/** The statements of the inline policies of the role the function `<service>-<stage>-<name>` runs as. */
+export function functionStatements(template: CfnTemplate, stage: string, name: string): Statement[] {
+  const role = roleOf(lambdaFunction(template, stage, name)[1]);
+  if (role === undefined) throw new Error(`orderflow-${stage}-${name} names no role of this template`);
+  return roleStatements(template, role);
+}
+
+/** `<action> on <resource>` for every action and every resource of each statement, resources by `describeReference`. */
+export function grantsOf(statements: readonly Statement[]): string[] {
+  return statements.flatMap((statement) =>
+    asList(statement.Action).flatMap((action) =>
+      asList(statement.Resource).map((resource) => `${String(action)} on ${describeReference(resource)}`),
+    ),
+  );
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CfnTemplate, SpecDatabase, SpecProblem } from './cfn-spec.js';
 import { formatProblems, loadCfnSpec, validateTemplate } from './cfn-spec.js';
 import { packagedTemplate } from './package-template.js';
+import type { LocatedStatement } from './template-queries.js';
 import {
   arnOf,
   asList,
   describeReference,
   eventSourceMappings,
+  functionStatements,
   getResource,
+  grantsOf,
   isRecord,
   lambdaFunction,
   numberAt,
@@ -28,11 +32,47 @@ const FUNCTIONS = [
   'cancelOrder',
   'processOrder',
   'reviewOrder',
+  'aggregateAnalytics',
+  'notifyCustomer',
 ] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** The one customer managed key: it encrypts the topic, every queue and the activity stream. */
 const KEY = 'OrderflowKey';
+
+/** The activity stream, the functions that consume it (each with a mapping of its own) and where failures go. */
+const STREAM = 'OrderActivityStream';
+const STREAM_CONSUMERS = ['aggregateAnalytics', 'notifyCustomer'] as const satisfies readonly FunctionName[];
+const FAILURES_QUEUE = 'ActivityFailuresQueue';
+
+/** Lambda's options for each stream consumer (DESIGN.md, Flow): all of the mapping but its source and target. */
+const STREAM_MAPPING_OPTIONS = {
+  BatchSize: 100,
+  Enabled: true,
+  StartingPosition: 'TRIM_HORIZON',
+  FunctionResponseTypes: ['ReportBatchItemFailures'],
+  BisectBatchOnFunctionError: true,
+  MaximumRetryAttempts: 3,
+  MaximumRecordAgeInSeconds: 3600,
+  DestinationConfig: { OnFailure: { Destination: arnOf(FAILURES_QUEUE) } },
+};
+
+/** An IoT Core topic as an IAM resource: a Fn::Sub pattern, `\${AWS::…}` being CloudFormation's placeholders. */
+const iotTopic = (topic: string) =>
+  `arn:\${AWS::Partition}:iot:\${AWS::Region}:\${AWS::AccountId}:topic/${topic}`;
+
+/** The IoT Core topics each publishing function may publish to, and no other (DESIGN.md, IoT Core topics). */
+const IOT_TOPICS: Partial<Record<FunctionName, readonly string[]>> = {
+  reviewOrder: ['ops/reviews'],
+  aggregateAnalytics: ['analytics/orders/summary'],
+  notifyCustomer: ['orders/*/*/status'],
+};
+
+/**
+ * DescribeEndpoint (how a deployed publisher finds its account's IoT data endpoint) has no resource-level
+ * permissions: the one identity statement that may say `Resource: "*"`, and only with this action alone in it.
+ */
+const DESCRIBE_IOT_ENDPOINT = { Effect: 'Allow', Action: ['iot:DescribeEndpoint'], Resource: '*' };
 
 /** What each function may do besides writing its own logs: `<action> on <resource>`, one per pair. */
 const ORDERS_READ_WRITE = [
@@ -51,6 +91,16 @@ const USE_KEY = [`kms:Decrypt on ${KEY}.Arn`, `kms:GenerateDataKey on ${KEY}.Arn
 const PUBLISH_ORDER_EVENTS = [...USE_KEY, 'sns:Publish on OrderEventsTopic'];
 /** A consumer sends a permanent failure to its queue's DLQ itself, by name (`GetQueueUrl`). */
 const deadLetterInto = (dlq: string) => [`sqs:GetQueueUrl on ${dlq}.Arn`, `sqs:SendMessage on ${dlq}.Arn`];
+/** An IoT publisher finds the data endpoint itself, then publishes to its own topics only. */
+const publishToIot = (...topics: string[]) => [
+  'iot:DescribeEndpoint on *',
+  ...topics.map((topic) => `iot:Publish on ${iotTopic(topic)}`),
+];
+/**
+ * The stream and the failure queue are encrypted with the key: a stream consumer decrypts what it reads and
+ * encrypts the batch it gives up on, which its own role sends to the on-failure destination.
+ */
+const SEND_FAILED_BATCHES = [...USE_KEY, `sqs:SendMessage on ${FAILURES_QUEUE}.Arn`];
 const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
   // Without an Idempotency-Key a failed publish discards the order it just wrote: hence DeleteItem.
   createOrder: [
@@ -75,14 +125,31 @@ const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
   ],
   reviewOrder: [
     'dynamodb:PutItem on ReviewsTable.Arn',
-    `iot:Publish on arn:\${AWS::Partition}:iot:\${AWS::Region}:\${AWS::AccountId}:topic/ops/reviews`,
+    ...publishToIot('ops/reviews'),
     ...USE_KEY,
     ...deadLetterInto('ReviewDlq'),
   ],
+  // Windows are read and counted up in place (UpdateItem), never replaced or deleted.
+  aggregateAnalytics: [
+    'dynamodb:GetItem on AnalyticsTable.Arn',
+    'dynamodb:UpdateItem on AnalyticsTable.Arn',
+    ...publishToIot('analytics/orders/summary'),
+    ...SEND_FAILED_BATCHES,
+  ],
+  notifyCustomer: [...publishToIot('orders/*/*/status'), ...SEND_FAILED_BATCHES],
 };
 
-/** What serverless grants a function for its SQS event source; it must name only the queue the function consumes. */
+/**
+ * What serverless grants a function for its event source, SQS or Kinesis; it must name only the queue or the stream
+ * the function consumes.
+ */
 const POLLING_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+const STREAM_READING_ACTIONS = [
+  'kinesis:GetRecords',
+  'kinesis:GetShardIterator',
+  'kinesis:DescribeStream',
+  'kinesis:ListStreams',
+];
 
 /** Every queue of the fan-out, by logical id, with its name after `orderflow-<stage>-`. */
 const QUEUE_NAMES: Record<string, string> = {
@@ -132,9 +199,10 @@ const SUBSCRIPTIONS: readonly Subscription[] = [
   },
 ];
 
-/** AWS's defaults, for properties a template may leave out. */
+/** AWS's defaults, for properties a template may leave out, and the longest an SQS queue keeps a message. */
 const SQS_DEFAULT_VISIBILITY_TIMEOUT = 30;
 const SQS_DEFAULT_RETENTION_PERIOD = 345_600;
+const SQS_MAX_RETENTION_PERIOD = 1_209_600;
 const LAMBDA_DEFAULT_TIMEOUT = 3;
 
 const ROUTES: Record<string, FunctionName> = {
@@ -202,6 +270,21 @@ describe('the dev stage template', () => {
           logicalId: 'OrdersTable',
           path: 'Properties.SSESpecification.SSEEnabled',
           message: 'missing required property',
+        },
+      },
+      {
+        mistake: "an unknown property inside a stream mapping's on-failure destination",
+        make: (copy) =>
+          setProperty(
+            copy,
+            'NotifyCustomerEventSourceMappingKinesisOrderActivityStream',
+            ['DestinationConfig', 'OnFailure', 'DestinationArn'],
+            arnOf(FAILURES_QUEUE),
+          ),
+        expected: {
+          logicalId: 'NotifyCustomerEventSourceMappingKinesisOrderActivityStream',
+          path: 'Properties.DestinationConfig.OnFailure.DestinationArn',
+          message: 'unknown property',
         },
       },
       {
@@ -335,6 +418,7 @@ describe('the dev stage template', () => {
     const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
 
     expect(tables.map(([logicalId]) => logicalId).sort()).toEqual([
+      'AnalyticsTable',
       'FulfillmentProgressTable',
       'IdempotencyTable',
       'OrdersTable',
@@ -374,6 +458,8 @@ describe('the dev stage template', () => {
         AWS_ENDPOINT_URL_SNS: '',
         AWS_ENDPOINT_URL_SQS: '',
         AWS_ENDPOINT_URL_KINESIS: '',
+        // Deployed, an IoT publisher asks IoT Core for its data endpoint (iot:DescribeEndpoint).
+        AWS_ENDPOINT_URL_IOT_DATA_PLANE: '',
         AWS_SHARED_CREDENTIALS_FILE: '',
       });
     }
@@ -416,18 +502,13 @@ describe('the dev stage template', () => {
     }
   });
 
-  it.each(FUNCTIONS)('lets %s do only what it needs besides logging and polling its queue', (name) => {
-    const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
-    const grants = roleStatements(template, role)
-      .filter(
+  it.each(FUNCTIONS)('lets %s do only what it needs besides logging and reading its event source', (name) => {
+    const grants = grantsOf(
+      functionStatements(template, 'dev', name).filter(
         (statement) =>
-          statement.Effect === 'Allow' && !isLogsStatement(statement) && !isPollingOnlyStatement(statement),
-      )
-      .flatMap((statement) =>
-        asList(statement.Action).flatMap((action) =>
-          asList(statement.Resource).map((resource) => `${String(action)} on ${describeReference(resource)}`),
-        ),
-      );
+          statement.Effect === 'Allow' && !isLogsStatement(statement) && !isEventSourceStatement(statement),
+      ),
+    );
 
     expect([...new Set(grants)].sort()).toEqual([...EXPECTED_GRANTS[name]].sort());
   });
@@ -447,20 +528,25 @@ describe('the dev stage template', () => {
     ]);
   });
 
-  it.each(FUNCTIONS)('lets %s poll only the queue it consumes', (name) => {
+  it.each(FUNCTIONS)('lets %s poll only the queue or read only the stream it consumes', (name) => {
     // Prepare
-    const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
-    const consumed = CONSUMERS.filter(({ consumer }) => consumer === name).map(({ queue }) => arnOf(queue));
+    const queues = CONSUMERS.filter(({ consumer }) => consumer === name).map(({ queue }) => arnOf(queue));
+    const streams = STREAM_CONSUMERS.filter((consumer) => consumer === name).map(() => arnOf(STREAM));
 
     // Act
-    const polling = roleStatements(template, role).filter((statement) =>
-      asList(statement.Action).some((action) => POLLING_ACTIONS.includes(String(action))),
+    const reading = functionStatements(template, 'dev', name).filter((statement) =>
+      asList(statement.Action).some((action) =>
+        [...POLLING_ACTIONS, ...STREAM_READING_ACTIONS].includes(String(action)),
+      ),
     );
 
     // Assess
-    expect(polling).toEqual(
-      consumed.length === 0 ? [] : [{ Effect: 'Allow', Action: POLLING_ACTIONS, Resource: consumed }],
-    );
+    expect(reading).toEqual([
+      ...(queues.length === 0 ? [] : [{ Effect: 'Allow', Action: POLLING_ACTIONS, Resource: queues }]),
+      ...(streams.length === 0
+        ? []
+        : [{ Effect: 'Allow', Action: STREAM_READING_ACTIONS, Resource: streams }]),
+    ]);
   });
 
   it('lets only the order commands and processOrder publish, and only to OrderEventsTopic', () => {
@@ -478,13 +564,11 @@ describe('the dev stage template', () => {
     expect(new Set(publishTargets)).toEqual(new Set(['OrderEventsTopic']));
   });
 
-  it('names the resources of every identity policy statement, never Resource "*"', () => {
+  it('names the resources of every identity policy statement, never Resource "*" but for DescribeEndpoint', () => {
     // Key policies are left out: there `Resource: "*"` means the key itself, the only value it takes.
-    const identity = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
-    const statements = policyStatements(template).filter(
-      ({ type, document }) => identity.has(type) && document !== 'AssumeRolePolicyDocument',
-    );
+    const statements = identityStatements();
     const unscoped = statements
+      .filter(({ statement }) => !isDeepStrictEqual(statement, DESCRIBE_IOT_ENDPOINT))
       .filter(
         ({ statement }) =>
           statement.NotResource !== undefined ||
@@ -495,6 +579,45 @@ describe('the dev stage template', () => {
 
     expect(statements.length).toBeGreaterThanOrEqual(FUNCTIONS.length * 2);
     expect(unscoped).toEqual([]);
+  });
+
+  it('grants iot:DescribeEndpoint on "*" alone in its statement, and only to the IoT publishers', () => {
+    // Prepare
+    const publisherRoles = Object.keys(IOT_TOPICS)
+      .map((name) => roleOf(lambdaFunction(template, 'dev', name)[1]))
+      .sort();
+
+    // Act: every statement that says Resource "*" or names DescribeEndpoint.
+    const excepted = identityStatements().filter(
+      ({ statement }) =>
+        asList(statement.Resource).includes('*') || asList(statement.Action).includes('iot:DescribeEndpoint'),
+    );
+
+    // Assess
+    expect(excepted.map(({ statement }) => statement)).toEqual(excepted.map(() => DESCRIBE_IOT_ENDPOINT));
+    expect(excepted.map(({ logicalId }) => logicalId).sort()).toEqual(publisherRoles);
+  });
+
+  it('lets only reviewOrder, aggregateAnalytics and notifyCustomer publish to IoT Core, each to its own topics', () => {
+    const topics = FUNCTIONS.flatMap((name) => {
+      const resources = functionStatements(template, 'dev', name)
+        .filter((statement) => asList(statement.Action).includes('iot:Publish'))
+        .flatMap((statement) => asList(statement.Resource));
+      return resources.length === 0 ? [] : [[name, resources] as const];
+    });
+    const anyIotPublish = policyStatements(template).filter(({ statement }) =>
+      asList(statement.Action).includes('iot:Publish'),
+    );
+
+    expect(Object.fromEntries(topics)).toEqual(
+      Object.fromEntries(
+        Object.entries(IOT_TOPICS).map(([name, names]) => [
+          name,
+          (names ?? []).map((topic) => ({ 'Fn::Sub': iotTopic(topic) })),
+        ]),
+      ),
+    );
+    expect(anyIotPublish).toHaveLength(topics.length);
   });
 
   it('routes the four HTTP API routes to their functions with payload format 2.0', () => {
@@ -519,13 +642,13 @@ describe('the dev stage template', () => {
     expect(routed).toEqual(ROUTES);
   });
 
+  it('declares exactly the fan-out queues, their DLQs, the subscription DLQs and the activity failures queue', () => {
+    const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([logicalId]) => logicalId);
+
+    expect(queues.sort()).toEqual([...Object.keys(QUEUE_NAMES), FAILURES_QUEUE].sort());
+  });
+
   describe('the fan-out to fulfilment and review', () => {
-    it('declares exactly the source queues, their DLQs and the subscription DLQs', () => {
-      const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([logicalId]) => logicalId);
-
-      expect(queues.sort()).toEqual(Object.keys(QUEUE_NAMES).sort());
-    });
-
     it.each(Object.entries(QUEUE_NAMES))(
       'makes %s a FIFO queue named orderflow-dev-%s',
       (logicalId, name) => {
@@ -657,13 +780,16 @@ describe('the dev stage template', () => {
       ]);
     });
 
-    it('invokes only processOrder and reviewOrder from event sources, each from its own queue', () => {
+    it('invokes only processOrder and reviewOrder from the queues, and the stream consumers from the stream', () => {
       const links = eventSourceMappings(template).map(({ source, target }) => `${source} → ${target}`);
 
       expect(links.sort()).toEqual(
-        CONSUMERS.map(
-          ({ consumer, queue }) => `${queue} → ${lambdaFunction(template, 'dev', consumer)[0]}`,
-        ).sort(),
+        [
+          ...CONSUMERS.map(({ consumer, queue }) => ({ consumer, source: queue })),
+          ...STREAM_CONSUMERS.map((consumer) => ({ consumer, source: STREAM })),
+        ]
+          .map(({ consumer, source }) => `${source} → ${lambdaFunction(template, 'dev', consumer)[0]}`)
+          .sort(),
       );
     });
 
@@ -744,6 +870,12 @@ describe('the dev stage template', () => {
         nameProperty: 'Name',
       },
       { name: 'reviewOrder', variable: 'REVIEWS_TABLE', resource: 'ReviewsTable', nameProperty: 'TableName' },
+      {
+        name: 'aggregateAnalytics',
+        variable: 'ANALYTICS_TABLE',
+        resource: 'AnalyticsTable',
+        nameProperty: 'TableName',
+      },
     ] as const)(
       'tells $name the name of $resource in $variable',
       ({ name, variable, resource, nameProperty }) => {
@@ -754,21 +886,121 @@ describe('the dev stage template', () => {
         expect(propertyAt(lambda, ['Environment', 'Variables', variable])).toBe(declared);
       },
     );
+  });
 
+  describe('the activity stream and its consumers', () => {
     it('encrypts the activity stream with the orderflow KMS key', () => {
       const streams = resourcesOfType(template, 'AWS::Kinesis::Stream');
 
-      expect(streams.map(([logicalId]) => logicalId)).toEqual(['OrderActivityStream']);
+      expect(streams.map(([logicalId]) => logicalId)).toEqual([STREAM]);
       for (const [logicalId, stream] of streams) {
         expect(propertyAt(stream, ['StreamEncryption', 'EncryptionType']), logicalId).toBe('KMS');
         expect(referencedLogicalId(propertyAt(stream, ['StreamEncryption', 'KeyId'])), logicalId).toBe(KEY);
       }
+    });
+
+    it('gives each consumer of the activity stream a mapping of its own', () => {
+      const mappings = eventSourceMappings(template).filter(({ source }) => source === STREAM);
+
+      expect(mappings.map(({ target }) => target).sort()).toEqual(
+        STREAM_CONSUMERS.map((name) => lambdaFunction(template, 'dev', name)[0]).sort(),
+      );
+      expect(new Set(mappings.map(({ logicalId }) => logicalId)).size).toBe(STREAM_CONSUMERS.length);
+    });
+
+    it.each(STREAM_CONSUMERS)(
+      'reads the stream into %s 100 records at a time from the oldest, bisecting a failed batch, 3 retries within an hour',
+      (name) => {
+        const [logicalId] = lambdaFunction(template, 'dev', name);
+        const mappings = eventSourceMappings(template).filter(({ target }) => target === logicalId);
+
+        // The whole mapping: an option added or changed on one consumer only fails here.
+        expect(mappings.map(({ mapping }) => mapping.Properties)).toEqual([
+          { EventSourceArn: arnOf(STREAM), FunctionName: arnOf(logicalId), ...STREAM_MAPPING_OPTIONS },
+        ]);
+      },
+    );
+
+    it('sends the batches both stream consumers give up on to ActivityFailuresQueue', () => {
+      const destinations = eventSourceMappings(template)
+        .filter(({ source }) => source === STREAM)
+        .map(({ onFailure }) => onFailure);
+
+      expect(destinations).toEqual(STREAM_CONSUMERS.map(() => FAILURES_QUEUE));
+      expect(getResource(template, FAILURES_QUEUE).Type).toBe('AWS::SQS::Queue');
+    });
+
+    it('makes ActivityFailuresQueue a standard queue named orderflow-dev-activity-failures', () => {
+      const queue = getResource(template, FAILURES_QUEUE);
+
+      // Lambda's on-failure destination for a stream takes a standard queue only; a batch's metadata needs no order.
+      expect(propertyAt(queue, ['FifoQueue']) ?? false).toBe(false);
+      expect(propertyAt(queue, ['ContentBasedDeduplication'])).toBeUndefined();
+      expect(propertyAt(queue, ['QueueName'])).toBe('orderflow-dev-activity-failures');
+      expect(propertyAt(queue, ['QueueName'])).not.toMatch(/\.fifo$/);
+    });
+
+    it('encrypts ActivityFailuresQueue with the orderflow KMS key', () => {
+      const keyReference = propertyAt(getResource(template, FAILURES_QUEUE), ['KmsMasterKeyId']);
+
+      expect(referencedLogicalId(keyReference)).toBe(KEY);
+    });
+
+    it('keeps a failed batch in ActivityFailuresQueue for 14 days, the longest SQS allows', () => {
+      const queue = getResource(template, FAILURES_QUEUE);
+
+      expect(numberAt(queue, ['MessageRetentionPeriod'], SQS_DEFAULT_RETENTION_PERIOD)).toBe(
+        SQS_MAX_RETENTION_PERIOD,
+      );
+    });
+
+    it.each(STREAM_CONSUMERS)(
+      'lets %s send to its on-failure destination and use the keys of the stream and the destination',
+      (name) => {
+        // Prepare
+        const [logicalId] = lambdaFunction(template, 'dev', name);
+
+        // Act: follow the template, function → its mapping → the stream and the destination → their keys.
+        const [link] = eventSourceMappings(template).filter(({ target }) => target === logicalId);
+        const destination = getResource(template, link?.onFailure ?? '');
+        const keys = new Set([
+          referencedLogicalId(propertyAt(destination, ['KmsMasterKeyId'])),
+          referencedLogicalId(
+            propertyAt(getResource(template, link?.source ?? ''), ['StreamEncryption', 'KeyId']),
+          ),
+        ]);
+        const grants = grantsOf(functionStatements(template, 'dev', name));
+
+        // Assess
+        expect(grants).toContain(`sqs:SendMessage on ${link?.onFailure}.Arn`);
+        expect([...keys]).toEqual([KEY]);
+        expect(grants).toEqual(
+          expect.arrayContaining([`kms:Decrypt on ${KEY}.Arn`, `kms:GenerateDataKey on ${KEY}.Arn`]),
+        );
+      },
+    );
+
+    it('keys AnalyticsTable by the string pk', () => {
+      const table = getResource(template, 'AnalyticsTable');
+
+      expect(propertyAt(table, ['KeySchema'])).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+      expect(propertyAt(table, ['AttributeDefinitions'])).toEqual([
+        { AttributeName: 'pk', AttributeType: 'S' },
+      ]);
     });
   });
 
   /** `<FunctionLogicalId>.Arn` for the named function of this template. */
   function isFunction(target: string, name: FunctionName): boolean {
     return target === `${lambdaFunction(template, 'dev', name)[0]}.Arn`;
+  }
+
+  /** The statements of the identity policies of this template (roles, IAM and managed policies), not trust policies. */
+  function identityStatements(): LocatedStatement[] {
+    const identity = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
+    return policyStatements(template).filter(
+      ({ type, document }) => identity.has(type) && document !== 'AssumeRolePolicyDocument',
+    );
   }
 });
 
@@ -843,10 +1075,18 @@ function isLogsStatement(statement: Record<string, unknown>): boolean {
   return actions.length > 0 && actions.every((action) => String(action).startsWith('logs:'));
 }
 
-/** The statement serverless writes for an SQS event source: nothing but the polling actions. */
-function isPollingOnlyStatement(statement: Record<string, unknown>): boolean {
-  const actions = asList(statement.Action);
-  return actions.length > 0 && actions.every((action) => POLLING_ACTIONS.includes(String(action)));
+/**
+ * The statement serverless writes for an event source: nothing but the polling actions of SQS, or nothing but the
+ * reading actions of Kinesis.
+ */
+function isEventSourceStatement(statement: Record<string, unknown>): boolean {
+  const actions = asList(statement.Action).map(String);
+  return (
+    actions.length > 0 &&
+    [POLLING_ACTIONS, STREAM_READING_ACTIONS].some((allowed) =>
+      actions.every((action) => allowed.includes(action)),
+    )
+  );
 }
 
 /** The integration a route targets: `{ "Fn::Join": ["/", ["integrations", { Ref: integration }]] }`. */

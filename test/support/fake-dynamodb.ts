@@ -13,8 +13,9 @@ export interface Expression {
 
 /**
  * A DynamoDB table in memory, keyed by one string attribute, that evaluates the condition and update expressions
- * it receives (comparisons, `attribute_exists`, `attribute_not_exists`, AND/OR/NOT, parentheses; `SET a = :v` and
- * `REMOVE a`). Anything else throws, so a request it cannot judge fails loudly instead of passing.
+ * it receives (comparisons, `attribute_exists`, `attribute_not_exists`, `contains`, AND/OR/NOT, parentheses;
+ * `SET a = :v`, `REMOVE a` and `ADD n :number, s :set`). Sets (`SS`/`NS`) are stored as JavaScript `Set`s, as
+ * lib-dynamodb hands them over. Anything else throws, so a request it cannot judge fails loudly instead of passing.
  */
 export class FakeTable {
   readonly #items = new Map<string, Attributes>();
@@ -115,7 +116,20 @@ export class FakeTable {
 
 /** What DynamoDB stores: no `undefined` anywhere (lib-dynamodb is configured with `removeUndefinedValues`). */
 function clean(item: Attributes): Attributes {
-  return JSON.parse(JSON.stringify(item)) as Attributes;
+  return JSON.parse(JSON.stringify(item, keepSets), restoreSets) as Attributes;
+}
+
+/** JSON has no sets: `clean` carries them through as a tagged list. */
+const SET_TAG = '$fakeTableSet';
+
+function keepSets(_key: string, value: unknown): unknown {
+  return value instanceof Set ? { [SET_TAG]: [...value] } : value;
+}
+
+function restoreSets(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !(SET_TAG in value)) return value;
+  const members: unknown = (value as Record<string, unknown>)[SET_TAG];
+  return new Set(Array.isArray(members) ? members : []);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -127,6 +141,12 @@ export function toAttributeValue(value: unknown): AttributeValue {
   if (typeof value === 'number') return { N: String(value) };
   if (typeof value === 'boolean') return { BOOL: value };
   if (Array.isArray(value)) return { L: value.map(toAttributeValue) };
+  if (value instanceof Set) {
+    const members = [...value];
+    return members.every((member) => typeof member === 'number')
+      ? { NS: members.map(String) }
+      : { SS: members.map(String) };
+  }
   if (typeof value === 'object') return { M: toAttributeMap(value as Attributes) };
   throw new TypeError(`A ${typeof value} cannot be stored in DynamoDB`);
 }
@@ -146,6 +166,8 @@ export function fromAttributeValue(value: AttributeValue): unknown {
   if (value.NULL !== undefined) return null;
   if (value.L !== undefined) return value.L.map(fromAttributeValue);
   if (value.M !== undefined) return fromAttributeMap(value.M);
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(Number));
   throw new TypeError(`Unsupported attribute value ${JSON.stringify(value)}`);
 }
 
@@ -286,6 +308,12 @@ function primary(reader: ExpressionReader, item: Attributes): boolean {
   if (token.kind === 'path' && reader.peek()?.kind === '(') {
     reader.expect('(');
     const attribute = reader.attributeName(reader.next());
+    if (token.text === 'contains') {
+      reader.expect(',');
+      const operand = reader.operand(reader.next(), item);
+      reader.expect(')');
+      return contains(item[attribute], operand);
+    }
     reader.expect(')');
     if (token.text === 'attribute_exists') return item[attribute] !== undefined;
     if (token.text === 'attribute_not_exists') return item[attribute] === undefined;
@@ -295,6 +323,15 @@ function primary(reader: ExpressionReader, item: Attributes): boolean {
   const comparator = reader.expect('comparator');
   const right = reader.operand(reader.next(), item);
   return compare(left, comparator.kind === 'comparator' ? comparator.text : '', right);
+}
+
+/** `contains(path, operand)`: a member of a set or list, or a substring of a string; false when the path is absent. */
+function contains(container: unknown, operand: unknown): boolean {
+  if (container instanceof Set) return container.has(operand);
+  if (Array.isArray(container))
+    return container.some((member) => JSON.stringify(member) === JSON.stringify(operand));
+  if (typeof container === 'string') return typeof operand === 'string' && container.includes(operand);
+  return false;
 }
 
 function compare(left: unknown, comparator: string, right: unknown): boolean {
@@ -318,9 +355,9 @@ function compare(left: unknown, comparator: string, right: unknown): boolean {
   }
 }
 
-const UPDATE_CLAUSE = /\s*(SET|REMOVE)\s+((?:(?!\s(?:SET|REMOVE)\s).)+)/iy;
+const UPDATE_CLAUSE = /\s*(SET|REMOVE|ADD)\s+((?:(?!\s(?:SET|REMOVE|ADD)\s).)+)/iy;
 
-/** Applies `SET a = :v, #b = :w` and `REMOVE c, #d` clauses to `item`. */
+/** Applies `SET a = :v, #b = :w`, `REMOVE c, #d` and `ADD n :number, s :set` clauses to `item`. */
 export function applyUpdate(item: Attributes, update: Expression): void {
   const clauses: Array<{ action: string; body: string }> = [];
   UPDATE_CLAUSE.lastIndex = 0;
@@ -341,9 +378,22 @@ export function applyUpdate(item: Attributes, update: Expression): void {
         delete item[attribute];
         continue;
       }
+      if (action === 'ADD') {
+        item[attribute] = added(item[attribute], reader.operand(reader.next(), item), attribute);
+        continue;
+      }
       const equals = reader.expect('comparator');
       if (equals.kind !== 'comparator' || equals.text !== '=') throw new Error(`Expected = in '${body}'`);
       item[attribute] = reader.operand(reader.next(), item);
     } while (!reader.done);
   }
+}
+
+/** `ADD`: a number adds to a number (absent counts as 0), a set joins a set (absent counts as empty). */
+function added(current: unknown, operand: unknown, attribute: string): unknown {
+  if (typeof operand === 'number' && (current === undefined || typeof current === 'number'))
+    return (current ?? 0) + operand;
+  if (operand instanceof Set && (current === undefined || current instanceof Set))
+    return new Set([...(current ?? []), ...operand]);
+  throw new Error(`ADD ${attribute}: an operand in the update expression has an incorrect data type`);
 }

@@ -1,0 +1,34 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createAnalyticsStore } from '../shared/adapters/analytics-store.js';
+import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
+import { createNotifier } from '../shared/adapters/notifier.js';
+import { AnalyticsRun } from '../shared/analytics.js';
+import { readConfig } from '../shared/config.js';
+import { logger } from '../shared/observability.js';
+
+const config = readConfig(['ANALYTICS_TABLE']);
+const ports = {
+  store: createAnalyticsStore({ tableName: config.ANALYTICS_TABLE }),
+  notifier: createNotifier(),
+  faults: faultSwitchFromEnv(),
+  log: logger,
+};
+const processor = new BatchProcessor(EventType.KinesisDataStreams);
+
+/** `order-activity` → replay-safe one-minute windows per region; closed windows to `analytics/orders/summary`. */
+export const handler = middy(
+  async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
+    const run = new AnalyticsRun(ports);
+    const response = await processPartialResponse(event, run.handle, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+      // In shard order: a customer sees an order's statuses in the order they happened.
+      processInParallel: false,
+    });
+    await run.finish({ failed: response.batchItemFailures.length > 0 });
+    return response;
+  },
+).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,21 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createNotifier } from '../shared/adapters/notifier.js';
+import { createNotificationHandler } from '../shared/notifications.js';
+import { logger } from '../shared/observability.js';
+
+const handleRecord = createNotificationHandler({ notifier: createNotifier(), log: logger });
+const processor = new BatchProcessor(EventType.KinesisDataStreams);
+
+/** `order-activity` → each status change to the customer's devices on `orders/{customerId}/{orderId}/status`. */
+export const handler = middy(
+  async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> =>
+    processPartialResponse(event, handleRecord, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+      // In shard order: a customer sees an order's statuses in the order they happened.
+      processInParallel: false,
+    }),
+).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,31 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import type { Notifier } from './core/ports.js';
+import { statusTopicFor } from './core/topics.js';
+import { parseActivityRecord } from './queue/activity-record.js';
+
+export interface NotificationPorts {
+  notifier: Notifier;
+  log: {
+    error(message: string, extra: Record<string, unknown>): void;
+    appendKeys(keys: Record<string, string>): void;
+  };
+}
+
+/**
+ * The record handler of `notifyCustomer`: each status change is published, QoS 1, to
+ * `orders/{customerId}/{orderId}/status` as `{ orderId, status, seq, occurredAt }`. A record whose ids cannot be topic
+ * levels is refused and logged, never published (it would reach another topic).
+ */
+export function createNotificationHandler(ports: NotificationPorts) {
+  return async (record: KinesisStreamRecord): Promise<void> => {
+    const activity = parseActivityRecord(record);
+    ports.log.appendKeys({ orderId: activity.orderId, eventId: activity.eventId });
+    const target = statusTopicFor(activity.customerId, activity.orderId);
+    if ('problem' in target) {
+      ports.log.error('Not published: the topic would be invalid', { reason: target.problem });
+      return;
+    }
+    const { orderId, status, seq, occurredAt } = activity;
+    await ports.notifier.publish(target.topic, { orderId, status, seq, occurredAt });
+  };
+}

@@ -1,0 +1,38 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import * as z from 'zod';
+import type { ActivityRecord } from '../core/activity.js';
+import { toFieldIssues } from '../core/field-issues.js';
+import { ORDER_STATUSES } from '../core/status-machine.js';
+import { InvalidEventError } from '../errors.js';
+
+const activityRecordSchema = z.object({
+  eventId: z.string().min(1),
+  orderId: z.string().min(1),
+  // Checked where it matters: notifyCustomer refuses (and logs) an id that cannot be a topic level.
+  customerId: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  previousStatus: z.enum(ORDER_STATUSES).nullable(),
+  total: z.number().int().min(0),
+  currency: z.string(),
+  region: z.string().min(1),
+  seq: z.number().int().min(1),
+  occurredAt: z.iso.datetime(),
+});
+
+/** Parses a record of the `order-activity` stream at the edge: base64 data, JSON, the activity schema. */
+export function parseActivityRecord(record: KinesisStreamRecord): ActivityRecord {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+  } catch (error) {
+    throw new InvalidEventError('the Kinesis data is not JSON', { cause: error });
+  }
+  const parsed = activityRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const detail = toFieldIssues(parsed.error)
+      .map((issue) => `${issue.field} ${issue.detail}`)
+      .join('; ');
+    throw new InvalidEventError(`not an activity record: ${detail}`, { cause: parsed.error });
+  }
+  return parsed.data;
+}

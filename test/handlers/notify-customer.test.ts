@@ -1,0 +1,314 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  DescribeEndpointCommand,
+  IoTClient,
+  ThrottlingException as IotThrottling,
+} from '@aws-sdk/client-iot';
+import type { PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
+import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { MockInstance } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ActivityRecord } from '../../shared/core/activity.js';
+import { lambdaContext } from '../support/api-event.js';
+import {
+  ACTIVITY_ORDER_ID,
+  activityRecord,
+  activityRecords,
+  kinesisEvent,
+  kinesisRecord,
+  kinesisSequenceNumber,
+} from '../support/kinesis-event.js';
+
+type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+
+/** What a fresh container of notifyCustomer holds: its handler and the logger it logs with. */
+interface Container {
+  handler: KinesisHandler;
+  logError: MockInstance<Logger['error']>;
+}
+
+const IOT_ENDPOINT_ADDRESS = 'abc123-ats.iot.eu-west-1.amazonaws.com';
+const LOCAL_IOT_ENDPOINT = 'http://127.0.0.1:4566';
+const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
+
+const PLACED = activityRecord({ status: 'PLACED' });
+const PAID = activityRecord({ status: 'PAID' });
+const FULFILLED = activityRecord({ status: 'FULFILLED' });
+const STATUS_TOPIC = `orders/cust_42/${ACTIVITY_ORDER_ID}/status`;
+
+const iotData = mockClient(IoTDataPlaneClient);
+const iot = mockClient(IoTClient);
+
+/**
+ * Imports notifyCustomer into a fresh module graph (a new container, cold start) with the IoT data-plane endpoint
+ * configured or not, and spies on the `error` of the logger that graph built.
+ */
+async function coldStart(endpoint: string | undefined): Promise<Container> {
+  vi.resetModules();
+  vi.stubEnv('AWS_ENDPOINT_URL', undefined);
+  vi.stubEnv('AWS_ENDPOINT_URL_IOT_DATA_PLANE', endpoint);
+  const { handler } = await import('../../functions/notify-customer.js');
+  const { logger } = await import('../../shared/observability.js');
+  return { handler, logError: vi.spyOn(logger, 'error') };
+}
+
+function invoke(container: Container, event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+  return container.handler(event, lambdaContext({ functionName: 'orderflow-test-notifyCustomer' }));
+}
+
+function failures(...records: KinesisStreamRecord[]): KinesisStreamBatchResponse {
+  return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
+}
+
+const NO_FAILURES: KinesisStreamBatchResponse = { batchItemFailures: [] };
+
+/** The message a status change makes on its status topic. */
+function statusMessage({ orderId, status, seq, occurredAt }: ActivityRecord) {
+  return { orderId, status, seq, occurredAt };
+}
+
+/** The inputs of the PublishCommands sent, in order, the payload parsed. */
+function published(): Array<{ topic: string | undefined; qos: number | undefined; payload: unknown }> {
+  return iotData.commandCalls(PublishCommand).map((call) => {
+    const input: PublishCommandInput = call.args[0].input;
+    if (!(input.payload instanceof Uint8Array)) throw new Error('Expected the payload as bytes');
+    return {
+      topic: input.topic,
+      qos: input.qos,
+      payload: JSON.parse(Buffer.from(input.payload).toString('utf8')),
+    };
+  });
+}
+
+/** The data-plane clients that sent the PublishCommands, and the endpoint each one targets. */
+async function publishingClients(): Promise<{ clients: Set<unknown>; endpoints: string[] }> {
+  const clients = new Set<unknown>(iotData.commandCalls(PublishCommand).map((call) => call.thisValue));
+  const endpoints: string[] = [];
+  for (const client of clients) {
+    if (!(client instanceof IoTDataPlaneClient)) throw new Error('A PublishCommand came from another client');
+    const endpoint = await client.config.endpoint?.();
+    endpoints.push(
+      `${endpoint?.protocol}//${endpoint?.hostname}${endpoint?.port ? `:${endpoint.port}` : ''}`,
+    );
+  }
+  return { clients, endpoints };
+}
+
+function readSample(name: string): KinesisStreamEvent {
+  return JSON.parse(
+    readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8'),
+  ) as KinesisStreamEvent;
+}
+
+beforeEach(() => {
+  iotData.reset();
+  iot.reset();
+  iotData.on(PublishCommand).resolves({});
+  iot.on(DescribeEndpointCommand).resolves({ endpointAddress: IOT_ENDPOINT_ADDRESS });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  iotData.restore();
+  iot.restore();
+});
+
+describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/status)', () => {
+  it('publishes each status change as { orderId, status, seq, occurredAt } to its status topic with QoS 1', async () => {
+    // Prepare
+    const container = await coldStart(undefined);
+    const records = activityRecords([PLACED, PAID, FULFILLED]);
+
+    // Act
+    const response = await invoke(container, kinesisEvent(records));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(iotData.commandCalls(PublishCommand).map((call) => call.args[0].input)).toEqual([
+      { topic: STATUS_TOPIC, qos: 1, payload: expect.any(Uint8Array) },
+      { topic: STATUS_TOPIC, qos: 1, payload: expect.any(Uint8Array) },
+      { topic: STATUS_TOPIC, qos: 1, payload: expect.any(Uint8Array) },
+    ]);
+    expect(published()).toEqual([
+      { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) },
+      { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PAID) },
+      { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(FULFILLED) },
+    ]);
+    expect(published()[1]?.payload).toEqual({
+      orderId: ACTIVITY_ORDER_ID,
+      status: 'PAID',
+      seq: 2,
+      occurredAt: '2024-05-01T10:00:20.000Z',
+    });
+  });
+
+  describe('the IoT data-plane endpoint', () => {
+    it('asks DescribeEndpoint (iot:Data-ATS) once per container and publishes to the endpoint it names', async () => {
+      // Prepare
+      const container = await coldStart(undefined);
+      const [placed, paid, fulfilled] = activityRecords([PLACED, PAID, FULFILLED]);
+      if (placed === undefined || paid === undefined || fulfilled === undefined)
+        throw new Error('No records');
+
+      // Act
+      const responses = [
+        await invoke(container, kinesisEvent([placed])),
+        await invoke(container, kinesisEvent([paid])),
+        await invoke(container, kinesisEvent([fulfilled])),
+      ];
+
+      // Assess
+      expect(responses).toEqual([NO_FAILURES, NO_FAILURES, NO_FAILURES]);
+      expect(iot).toHaveReceivedCommandTimes(DescribeEndpointCommand, 1);
+      expect(iot).toHaveReceivedCommandExactlyOnceWith(DescribeEndpointCommand, {
+        endpointType: 'iot:Data-ATS',
+      });
+      expect(iotData).toHaveReceivedCommandTimes(PublishCommand, 3);
+      const { clients, endpoints } = await publishingClients();
+      expect(clients.size).toBe(1);
+      expect(endpoints).toEqual([`https://${IOT_ENDPOINT_ADDRESS}`]);
+    });
+
+    it('asks DescribeEndpoint again in each new container', async () => {
+      // Act
+      for (let container = 0; container < 2; container += 1)
+        await invoke(await coldStart(undefined), kinesisEvent(activityRecords([PLACED])));
+
+      // Assess
+      expect(iot).toHaveReceivedCommandTimes(DescribeEndpointCommand, 2);
+    });
+
+    it('reports the record when DescribeEndpoint is throttled, and asks again on the next invocation', async () => {
+      // Prepare
+      iot
+        .on(DescribeEndpointCommand)
+        .rejectsOnce(new IotThrottling({ message: 'Rate exceeded', $metadata: {} }))
+        .resolves({ endpointAddress: IOT_ENDPOINT_ADDRESS });
+      const container = await coldStart(undefined);
+      const [placed] = activityRecords([PLACED]);
+      if (placed === undefined) throw new Error('No record');
+
+      // Act
+      const first = await invoke(container, kinesisEvent([placed]));
+      const retry = await invoke(container, kinesisEvent([placed]));
+
+      // Assess
+      expect(first).toEqual(failures(placed));
+      expect(retry).toEqual(NO_FAILURES);
+      expect(iot).toHaveReceivedCommandTimes(DescribeEndpointCommand, 2);
+      expect(published()).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) }]);
+    });
+
+    it('never asks DescribeEndpoint when AWS_ENDPOINT_URL_IOT_DATA_PLANE is set, and publishes there', async () => {
+      // Prepare
+      const container = await coldStart(LOCAL_IOT_ENDPOINT);
+
+      // Act
+      for (const record of activityRecords([PLACED, PAID, FULFILLED]))
+        await invoke(container, kinesisEvent([record]));
+
+      // Assess
+      expect(iot).not.toHaveReceivedAnyCommand();
+      expect(iotData).toHaveReceivedCommandTimes(PublishCommand, 3);
+      const { clients, endpoints } = await publishingClients();
+      expect(clients.size).toBe(1);
+      expect(endpoints).toEqual([LOCAL_IOT_ENDPOINT]);
+    });
+  });
+
+  it.each([
+    ['a customerId with a slash', { customerId: 'a/b' }, "customerId 'a/b'"],
+    ['a customerId that is a single-level wildcard', { customerId: '+' }, "customerId '+'"],
+    ['a customerId that is a multi-level wildcard', { customerId: '#' }, "customerId '#'"],
+    ['an empty customerId', { customerId: '' }, "customerId ''"],
+    ['an orderId with a wildcard', { orderId: 'order-#' }, "orderId 'order-#'"],
+  ])('refuses and logs %s, publishes nothing for it and goes on with the batch', async (_, ids, named) => {
+    // Prepare
+    const container = await coldStart(undefined);
+    const refused = activityRecord({ orderId: ORDER_B, ...ids });
+    const records = activityRecords([refused, PAID]);
+
+    // Act
+    const response = await invoke(container, kinesisEvent(records));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(published()).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PAID) }]);
+    expect(container.logError).toHaveBeenCalledTimes(1);
+    expect(container.logError).toHaveBeenCalledWith('Not published: the topic would be invalid', {
+      reason: expect.stringContaining(named),
+    });
+  });
+
+  it('reports the sequence number of the record whose publish IoT Core throttled, and publishes the others', async () => {
+    // Prepare
+    iotData
+      .on(PublishCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }))
+      .resolves({});
+    const container = await coldStart(undefined);
+    const [placed, paid, fulfilled] = activityRecords([PLACED, PAID, FULFILLED]);
+    if (placed === undefined || paid === undefined || fulfilled === undefined) throw new Error('No records');
+
+    // Act
+    const response = await invoke(container, kinesisEvent([placed, paid, fulfilled]));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: kinesisSequenceNumber(2) }] });
+    expect(response).toEqual(failures(paid));
+    expect(published().map(({ payload }) => payload)).toEqual([
+      statusMessage(PLACED),
+      statusMessage(PAID),
+      statusMessage(FULFILLED),
+    ]);
+  });
+
+  it('reports a record that is not an activity record with its sequence number, and publishes the others', async () => {
+    // Prepare
+    const container = await coldStart(undefined);
+    const malformed = kinesisRecord({ rawData: 'not json', sequenceNumber: kinesisSequenceNumber(2) });
+    const [placed] = activityRecords([PLACED], 1);
+    if (placed === undefined) throw new Error('No record');
+
+    // Act
+    const response = await invoke(container, kinesisEvent([placed, malformed]));
+
+    // Assess
+    expect(response).toEqual(failures(malformed));
+    expect(published()).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) }]);
+  });
+
+  it('publishes the sample event of events/notify-customer.json', async () => {
+    // Prepare
+    const container = await coldStart(undefined);
+    const event = readSample('notify-customer.json');
+
+    // Act
+    const response = await invoke(container, event);
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(published()).toEqual([
+      { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) },
+      { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PAID) },
+      {
+        topic: STATUS_TOPIC,
+        qos: 1,
+        payload: { ...statusMessage(FULFILLED), occurredAt: '2024-05-01T10:01:10.000Z' },
+      },
+    ]);
+  });
+});
