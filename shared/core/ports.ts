@@ -3,6 +3,7 @@ import type { Window, WindowFigures, WindowSummary } from './analytics.js';
 import type { BusMessage } from './bus-message.js';
 import type { Order, OrderRecord } from './order.js';
 import type { OrderEvent } from './order-events.js';
+import type { DeadLetterMessage } from './redrive.js';
 
 /**
  * Where orders live. Every write is one conditional single-item write: no transactions (the design must run on
@@ -88,4 +89,47 @@ export interface AnalyticsStore {
   openWindow(region: string): Promise<Window | undefined>;
   /** Moves the region's open window from `from` to `to` (conditional); `false` when another delivery moved it. */
   moveOpenWindow(region: string, from: Window | undefined, to: Window): Promise<boolean>;
+}
+
+/** A message received from a dead-letter queue, with what a redrive needs to send it back and remove it. */
+export interface ReceivedDeadLetter extends DeadLetterMessage {
+  body: string;
+  receiptHandle: string;
+  /** Message attributes to carry over (stringValue / dataType, as SQS gives them). */
+  attributes: Record<string, { DataType: string; StringValue?: string }>;
+}
+
+/** The DLQ being redriven. Receiving hides messages (visibility timeout) until deleted or released. */
+export interface DeadLetterSource {
+  receive(maxMessages: number): Promise<ReceivedDeadLetter[]>;
+  /** Looks at the heads of the groups without hiding them (a dry run). */
+  peek(maxMessages: number): Promise<ReceivedDeadLetter[]>;
+  delete(message: ReceivedDeadLetter): Promise<void>;
+}
+
+/** The queue the DLQ belongs to. */
+export interface RedriveTarget {
+  /** Sends keeping `groupId`, with a fresh deduplication id and the new redrive count as an attribute. */
+  send(message: ReceivedDeadLetter, deduplicationId: string, redriveCount: number): Promise<void>;
+}
+
+/**
+ * Where a redrive keeps messages it took out of the DLQ: `staged` while it reads the rest of their group (a FIFO
+ * DLQ shows only the head of each group), `parked` when they were redriven too often. Durable: a redrive that dies
+ * resumes from what is staged.
+ */
+export interface ParkingStore {
+  stage(queue: string, message: ReceivedDeadLetter): Promise<void>;
+  staged(queue: string): Promise<ReceivedDeadLetter[]>;
+  park(queue: string, message: ReceivedDeadLetter, reason: string): Promise<void>;
+  /** Per group of the queue, the lowest `seq` of its parked messages (0 when one has no `seq`). */
+  parkedAt(queue: string): Promise<Map<string, number>>;
+  /** Removes a staged message once it is back in its source queue. */
+  release(queue: string, message: ReceivedDeadLetter): Promise<void>;
+}
+
+/** One redrive per queue at a time: a conditional write with an expiry. */
+export interface RedriveLock {
+  acquire(queue: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(queue: string, owner: string): Promise<void>;
 }

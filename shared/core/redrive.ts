@@ -20,15 +20,20 @@ export interface RedriveOptions {
   orderId?: string;
   /** A message redriven more than this many times is parked instead of looping (default 3). */
   parkAfter?: number;
+  /**
+   * Per group, the lowest `seq` of a message parked earlier: nothing after it moves until it is dealt with (it would
+   * meet a gap); what comes before it still does.
+   */
+  parkedAt?: ReadonlyMap<string, number>;
 }
 
-export interface RedrivePlan {
+export interface RedrivePlan<M extends DeadLetterMessage = DeadLetterMessage> {
   /** To send back, in this order: each group in `seq` order, groups in the order the DLQ first showed them. */
-  move: DeadLetterMessage[];
+  move: M[];
   /** To park, with the reason. */
-  park: Array<{ message: DeadLetterMessage; reason: string }>;
-  /** Left in the DLQ (filtered out, over `max`, or behind a parked message of its group). */
-  keep: DeadLetterMessage[];
+  park: Array<{ message: M; reason: string }>;
+  /** Left where they are (filtered out, over `max`, or behind a parked message of its group). */
+  keep: M[];
 }
 
 export const DEFAULT_PARK_AFTER = 3;
@@ -42,14 +47,14 @@ export const DEFAULT_PARK_AFTER = 3;
  * @example
  * planRedrive([paid2, placed1], {}) // { move: [placed1, paid2], park: [], keep: [] }
  */
-export function planRedrive(
-  messages: readonly DeadLetterMessage[],
+export function planRedrive<M extends DeadLetterMessage>(
+  messages: readonly M[],
   options: RedriveOptions = {},
-): RedrivePlan {
+): RedrivePlan<M> {
   const parkAfter = options.parkAfter ?? DEFAULT_PARK_AFTER;
   const max = options.max ?? Number.POSITIVE_INFINITY;
-  const plan: RedrivePlan = { move: [], park: [], keep: [] };
-  const groups = new Map<string, DeadLetterMessage[]>();
+  const plan: RedrivePlan<M> = { move: [], park: [], keep: [] };
+  const groups = new Map<string, M[]>();
   for (const message of messages) {
     if (options.orderId !== undefined && message.orderId !== options.orderId) {
       plan.keep.push(message);
@@ -59,10 +64,12 @@ export function planRedrive(
     if (group === undefined) groups.set(message.groupId, [message]);
     else group.push(message);
   }
-  for (const group of groups.values()) {
+  for (const [groupId, group] of groups) {
     const ordered = [...group].sort(bySeq);
+    const parkedAt = options.parkedAt?.get(groupId);
     let blocked = false;
     for (const message of ordered) {
+      if (parkedAt !== undefined && (message.seq === undefined || message.seq >= parkedAt)) blocked = true;
       if (blocked || plan.move.length >= max) {
         plan.keep.push(message);
       } else if (message.redriveCount >= parkAfter) {

@@ -58,6 +58,17 @@ describe('planRedrive', () => {
     expect(plan.move.map(({ messageId }) => messageId)).toEqual(['B-1-2']);
   });
 
+  it('holds what comes after a message parked by an earlier run, and lets what comes before it go', () => {
+    // Act
+    const plan = planRedrive([message('A', 3), message('A', 1), message('B', 1)], {
+      parkedAt: new Map([['A', 2]]),
+    });
+
+    // Assess
+    expect(plan.move.map(({ messageId }) => messageId)).toEqual(['A-1-0', 'B-1-0']);
+    expect(plan.keep.map(({ messageId }) => messageId)).toEqual(['A-3-0']);
+  });
+
   it('loses nothing: every message is moved, parked or kept, exactly once, whatever the DLQ and options', () => {
     fc.assert(
       fc.property(dlqArb, optionsArb, (dlq, options) => {
