@@ -50,6 +50,11 @@ export interface LocalCloud {
   stack: ProvisionedStack;
   /** SDK clients pointed at the emulators, for tests and tools. */
   clients: LocalClients;
+  /**
+   * Changes the environment of a function (by its serverless.yml name) from its next cold start, as a
+   * configuration update does on AWS — how a test turns a test-only switch off again.
+   */
+  setFunctionEnvironment(name: string, variables: Record<string, string | undefined>): void;
   stop(): Promise<void>;
 }
 
@@ -142,6 +147,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region,
       stack,
       clients,
+      setFunctionEnvironment(name, variables) {
+        const fn = stack.functions.find((candidate) => candidate.name.endsWith(`-${name}`));
+        if (fn === undefined) throw new Error(`The stack has no function ${name}`);
+        runtime.updateEnvironment(fn.name, variables);
+      },
       stop,
     };
   } catch (error) {

@@ -65,7 +65,7 @@ const RECEIVE_BATCH = 10;
  */
 export async function runRedrive(ports: RedrivePorts, options: RedriveOptions): Promise<RedriveReport> {
   const { queue, owner } = options;
-  if (!(await ports.lock.acquire(queue, owner, options.lockTtlMs ?? 15 * 60_000))) {
+  if (!(await ports.lock.lock(queue, owner, options.lockTtlMs ?? 15 * 60_000))) {
     throw new RedriveInProgressError(queue);
   }
   try {
@@ -110,7 +110,7 @@ export async function runRedrive(ports: RedrivePorts, options: RedriveOptions): 
     }
     return report;
   } finally {
-    await ports.lock.release(queue, owner);
+    await ports.lock.unlock(queue, owner);
   }
 }
 

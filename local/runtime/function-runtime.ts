@@ -32,6 +32,11 @@ export interface FunctionRuntime {
   invoke(functionName: string, event: unknown): Promise<InvokeOutcome>;
   /** Cold-starts the named functions (all by default) and waits until their init phase has ended. */
   warm(functionNames?: string[]): Promise<void>;
+  /**
+   * Changes a function's environment like Lambda's UpdateFunctionConfiguration: the running environment finishes
+   * its invocations and the next invocation cold-starts with the new variables (`undefined` removes one).
+   */
+  updateEnvironment(functionName: string, variables: Record<string, string | undefined>): void;
   /** Terminates every environment; invocations still running end as `Runtime.ExitError`. */
   close(): Promise<void>;
 }
@@ -277,6 +282,11 @@ class Sandbox {
     if (this.state === 'retired' && this.running.size === 0) void this.worker.terminate();
   }
 
+  /** Takes no new invocation; ends once the running ones finish (a configuration change, like Lambda's). */
+  retireWhenIdle(): void {
+    this.retire();
+  }
+
   private retire(): void {
     if (this.state === 'retired') return;
     this.state = 'retired';
@@ -401,6 +411,16 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): Function
     },
     invoke,
     warm,
+    updateEnvironment(functionName, variables) {
+      const slot = slotOf(functionName);
+      const environment = { ...slot.fn.environment };
+      for (const [name, value] of Object.entries(variables)) {
+        if (value === undefined) delete environment[name];
+        else environment[name] = value;
+      }
+      slot.fn = { ...slot.fn, environment };
+      slot.current?.retireWhenIdle();
+    },
     async close() {
       closed = true;
       const sandboxes = [...slots.values()].flatMap((slot) => [...slot.sandboxes]);

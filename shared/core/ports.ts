@@ -130,6 +130,6 @@ export interface ParkingStore {
 
 /** One redrive per queue at a time: a conditional write with an expiry. */
 export interface RedriveLock {
-  acquire(queue: string, owner: string, ttlMs: number): Promise<boolean>;
-  release(queue: string, owner: string): Promise<void>;
+  lock(queue: string, owner: string, ttlMs: number): Promise<boolean>;
+  unlock(queue: string, owner: string): Promise<void>;
 }

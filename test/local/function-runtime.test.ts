@@ -167,6 +167,24 @@ describe('createFunctionRuntime', () => {
     });
   });
 
+  it('applies a changed environment from the next cold start, like a configuration update', async () => {
+    // Prepare
+    const fn = await packagedFunction('environment', {
+      name: 'orderflow-test-updated',
+      environment: { SWITCH: 'on', KEPT: 'yes' },
+    });
+    const runtime = startRuntime([fn]);
+    const before = await runtime.invoke(fn.name, { names: ['SWITCH', 'KEPT'] });
+
+    // Act
+    runtime.updateEnvironment(fn.name, { SWITCH: undefined, ADDED: 'new' });
+    const after = await runtime.invoke(fn.name, { names: ['SWITCH', 'KEPT', 'ADDED'] });
+
+    // Assess
+    expect(before).toEqual({ status: 'ok', result: { SWITCH: 'on', KEPT: 'yes' } });
+    expect(after).toEqual({ status: 'ok', result: { SWITCH: null, KEPT: 'yes', ADDED: 'new' } });
+  });
+
   it('gives each function its own environment, without the host credentials', async () => {
     // Prepare
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'host-access-key');

@@ -247,7 +247,7 @@ export class FakeRedriveLock implements RedriveLock {
 
   constructor(private readonly faults: Faults) {}
 
-  async acquire(queue: string, owner: string, ttlMs: number): Promise<boolean> {
+  async lock(queue: string, owner: string, ttlMs: number): Promise<boolean> {
     await tick();
     const record = this.records.get(queue);
     if (record !== undefined && record.expiresAt > this.now) return false;
@@ -255,7 +255,7 @@ export class FakeRedriveLock implements RedriveLock {
     return true;
   }
 
-  async release(queue: string, owner: string): Promise<void> {
+  async unlock(queue: string, owner: string): Promise<void> {
     await tick();
     this.faults.check('lockRelease');
     if (this.records.get(queue)?.owner === owner) this.records.delete(queue);

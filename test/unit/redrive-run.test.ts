@@ -161,7 +161,7 @@ describe('runRedrive', () => {
   it('refuses to run while another owner holds the lock and leaves everything as it was', async () => {
     // Prepare
     const world = worldWith(deadLetter('A', 1));
-    await world.lock.acquire(QUEUE, 'someone-else', LOCK_TTL_MS);
+    await world.lock.lock(QUEUE, 'someone-else', LOCK_TTL_MS);
 
     // Act
     const attempt = run(world);

@@ -1,0 +1,134 @@
+import {
+  DeleteMessageCommand,
+  GetQueueUrlCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import * as z from 'zod';
+import type { DeadLetterSource, ReceivedDeadLetter } from '../core/ports.js';
+import { asDependencyError } from './dependency-error.js';
+
+/** The message attribute that counts how many times a message was redriven. */
+export const REDRIVE_COUNT_ATTRIBUTE = 'redriveCount';
+
+/** Just what a redrive reads from an orderflow event envelope: the rest of the body travels untouched. */
+const envelopeKeySchema = z.object({ orderId: z.string(), seq: z.number().int() });
+
+/**
+ * Resolves a queue's URL from its name once (`GetQueueUrl`), memoized; a failed look-up is tried again on the next
+ * call. The same plain name works on AWS and on the local cloud.
+ */
+export function queueUrlResolver(client: SQSClient, queueName: string): () => Promise<string> {
+  let queueUrl: Promise<string> | undefined;
+  const resolve = async (): Promise<string> => {
+    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    if (QueueUrl === undefined) throw new Error(`GetQueueUrl returned no URL for ${queueName}`);
+    return QueueUrl;
+  };
+  return () => {
+    queueUrl ??= resolve().catch((error: unknown) => {
+      queueUrl = undefined; // look it up again next time
+      throw error;
+    });
+    return queueUrl;
+  };
+}
+
+/**
+ * `DeadLetterSource` on a FIFO DLQ. `receive` hides what it returns for `visibilityTimeoutSeconds` (long-polling
+ * `waitTimeSeconds`); `peek` looks without hiding. A body that is not an orderflow event still comes back, with no
+ * `orderId` or `seq`: a poison message must stay redrivable or parkable.
+ */
+export function createDeadLetterSource({
+  client = new SQSClient({ useQueueUrlAsEndpoint: false }),
+  queueName,
+  visibilityTimeoutSeconds = 300,
+  waitTimeSeconds = 2,
+}: {
+  client?: SQSClient;
+  queueName: string;
+  visibilityTimeoutSeconds?: number;
+  waitTimeSeconds?: number;
+}): DeadLetterSource {
+  const queueUrl = queueUrlResolver(client, queueName);
+  const receive = async (
+    maxMessages: number,
+    visibilityTimeout: number,
+    waitTime: number,
+  ): Promise<ReceivedDeadLetter[]> => {
+    try {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: await queueUrl(),
+          MaxNumberOfMessages: maxMessages,
+          WaitTimeSeconds: waitTime,
+          VisibilityTimeout: visibilityTimeout,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      return Messages.map(toReceivedDeadLetter);
+    } catch (error) {
+      throw asDependencyError('SQS', error);
+    }
+  };
+  return {
+    receive: (maxMessages) => receive(maxMessages, visibilityTimeoutSeconds, waitTimeSeconds),
+    peek: (maxMessages) => receive(maxMessages, 0, 0),
+    async delete(message) {
+      try {
+        await client.send(
+          new DeleteMessageCommand({ QueueUrl: await queueUrl(), ReceiptHandle: message.receiptHandle }),
+        );
+      } catch (error) {
+        throw asDependencyError('SQS', error, message.orderId);
+      }
+    },
+  };
+}
+
+function toReceivedDeadLetter(message: Message): ReceivedDeadLetter {
+  const { MessageId, ReceiptHandle } = message;
+  const groupId = message.Attributes?.MessageGroupId;
+  if (MessageId === undefined || ReceiptHandle === undefined || groupId === undefined) {
+    throw new Error('A FIFO dead-letter message came without MessageId, ReceiptHandle or MessageGroupId');
+  }
+  const body = message.Body ?? '';
+  const attributes: ReceivedDeadLetter['attributes'] = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    if (value.DataType === undefined) continue;
+    attributes[name] =
+      value.StringValue === undefined
+        ? { DataType: value.DataType }
+        : { DataType: value.DataType, StringValue: value.StringValue };
+  }
+  const key = envelopeKey(body);
+  return {
+    messageId: MessageId,
+    groupId,
+    orderId: key?.orderId,
+    seq: key?.seq,
+    redriveCount: redriveCountOf(attributes[REDRIVE_COUNT_ATTRIBUTE]?.StringValue),
+    body,
+    receiptHandle: ReceiptHandle,
+    attributes,
+  };
+}
+
+/** The order and `seq` of an orderflow event body; `undefined` for anything else (never throws). */
+function envelopeKey(body: string): z.infer<typeof envelopeKeySchema> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = envelopeKeySchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function redriveCountOf(value: string | undefined): number {
+  const count = Number(value ?? '0');
+  return Number.isSafeInteger(count) && count >= 0 ? count : 0;
+}
