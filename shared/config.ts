@@ -10,8 +10,11 @@ export class MissingConfigurationError extends Error {
 }
 
 /** Reads the named environment variables once, at module scope, and fails fast when one is missing. */
-export function readConfig<const K extends string>(names: readonly K[]): Readonly<Record<K, string>> {
-  const missing = names.filter((name) => !process.env[name]);
+export function readConfig<const K extends string>(
+  names: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Record<K, string>> {
+  const missing = names.filter((name) => !env[name]);
   if (missing.length > 0) throw new MissingConfigurationError(missing);
-  return Object.fromEntries(names.map((name) => [name, process.env[name] as string])) as Record<K, string>;
+  return Object.fromEntries(names.map((name) => [name, env[name] as string])) as Record<K, string>;
 }

@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import * as z from 'zod';
+import { toFieldIssues } from '../shared/core/field-issues.js';
+import { ValidationError } from '../shared/errors.js';
+import { logger } from '../shared/observability.js';
+import { type RedriveReport, runRedrive } from '../shared/redrive.js';
+import { createRedrivePortsFromEnv, REDRIVE_QUEUES } from '../shared/redrive-ports.js';
+
+const portsFor = createRedrivePortsFromEnv();
+
+const requestSchema = z.strictObject({
+  queue: z.enum(REDRIVE_QUEUES),
+  max: z.number().int().min(1).optional(),
+  dryRun: z.boolean().optional(),
+  orderId: z.string().min(1).optional(),
+});
+
+/** `serverless invoke -f redriveDlq --data '{"queue":"fulfillment","max":100}'`: redrives one queue's DLQ. */
+export const handler = middy(async (event: unknown, context: Context): Promise<RedriveReport> => {
+  const request = requestSchema.safeParse(event);
+  if (!request.success) throw new ValidationError(toFieldIssues(request.error));
+  const report = await runRedrive(portsFor(request.data.queue), {
+    ...request.data,
+    owner: context.awsRequestId,
+  });
+  logger.info('Redrive finished', { report });
+  return report;
+}).use(injectLambdaContext(logger, { resetKeys: true }));
