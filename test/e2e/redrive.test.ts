@@ -1,0 +1,100 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCloud } from '../../local/cloud.js';
+import { localRedrivePorts } from '../../local/redrive-ports.js';
+import { runRedrive } from '../../shared/redrive.js';
+import { waitFor } from '../support/wait-for.js';
+import { refOf, startTestCloud } from './local-cloud.js';
+
+const CUSTOMER = 'cust-redrive';
+
+let cloud: LocalCloud;
+let mqtt: MqttClient;
+const statuses: Array<{ topic: string; status: unknown; seq: unknown }> = [];
+
+async function post(path: string, body: unknown) {
+  const response = await fetch(`${cloud.endpoints.http}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function messagesIn(logicalId: string): Promise<number> {
+  const { Attributes } = await cloud.clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: refOf(cloud, logicalId),
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+beforeAll(async () => {
+  ({ cloud } = await startTestCloud({
+    functionEnvironment: { processOrder: { ORDERFLOW_FAULT_CUSTOMER_ID: CUSTOMER } },
+    maxVisibilityTimeoutSeconds: 2,
+  }));
+  mqtt = await connectAsync(cloud.endpoints.mqtt, { protocolVersion: 4, reconnectPeriod: 0 });
+  mqtt.on('message', (topic, payload) => {
+    const { status, seq } = JSON.parse(payload.toString('utf8')) as { status?: unknown; seq?: unknown };
+    statuses.push({ topic, status, seq });
+  });
+  await mqtt.subscribeAsync(`orders/${CUSTOMER}/+/status`, { qos: 1 });
+});
+
+afterAll(async () => {
+  await mqtt?.endAsync();
+  await cloud?.stop();
+});
+
+describe('DLQ redrive on the local cloud', () => {
+  it('brings an order whose events went to the DLQ back, in order, once the consumer is fixed', async () => {
+    // Prepare: with the fault on, the order's events fail five times each and land in the fulfilment DLQ.
+    const placed = await post('/orders', {
+      customerId: CUSTOMER,
+      currency: 'EUR',
+      items: [{ sku: 'BOOK-1', quantity: 1, unitPrice: 1500 }],
+    });
+    const orderId = String(placed.orderId);
+    await post(`/orders/${orderId}/pay`, { amount: placed.total });
+    await post(`/orders/${orderId}/cancel`, { reason: 'too slow' });
+    await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 3, {
+      timeoutMs: 80_000,
+      intervalMs: 500,
+      description: 'OrderPlaced, OrderPaid and OrderCancelled in the DLQ',
+    });
+    expect(statuses).toEqual([]);
+
+    // Act: the fix ships (the switch is off from the next cold start), then the redrive.
+    cloud.setFunctionEnvironment('processOrder', { ORDERFLOW_FAULT_CUSTOMER_ID: undefined });
+    const report = await runRedrive(localRedrivePorts(cloud.stack.functions, cloud.clients)('fulfillment'), {
+      queue: 'fulfillment',
+      owner: 'e2e',
+    });
+
+    // Assess
+    expect(report.moved.map(({ groupId, seq, redriveCount }) => [groupId, seq, redriveCount])).toEqual([
+      [orderId, 1, 1],
+      [orderId, 2, 1],
+      [orderId, 3, 1],
+    ]);
+    expect(report.parked).toEqual([]);
+    expect(await messagesIn('FulfillmentDlq')).toBe(0);
+    const seen = await waitFor(() => {
+      const mine = statuses.filter((message) => message.topic === `orders/${CUSTOMER}/${orderId}/status`);
+      return mine.length >= 3 ? mine : undefined;
+    });
+    // The cancel won the race with fulfilment while the consumer was down: PLACED, PAID, CANCELLED.
+    expect(seen.map(({ status, seq }) => [status, seq])).toEqual([
+      ['PLACED', 1],
+      ['PAID', 2],
+      ['CANCELLED', 3],
+    ]);
+  }, 120_000);
+});
