@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runRedrive } from '../shared/redrive.js';
 import { REDRIVE_QUEUES, type RedriveQueue } from '../shared/redrive-ports.js';
-import { createLocalClients, LOCAL_ACCOUNT_ID } from './aws-clients.js';
+import { createLocalClients } from './aws-clients.js';
 import { PROJECT_ROOT } from './package-stack.js';
 import { defaultPorts } from './ports.js';
 import { localRedrivePorts } from './redrive-ports.js';
@@ -26,11 +26,11 @@ async function main(): Promise<void> {
   });
   const queue = values.queue as RedriveQueue | undefined;
   if (queue === undefined || !REDRIVE_QUEUES.includes(queue)) {
-    throw new Error(`--queue must be one of ${REDRIVE_QUEUES.join(', ')}`);
+    throw new UsageError(`--queue must be one of ${REDRIVE_QUEUES.join(', ')}`);
   }
   const max = values.max === undefined ? undefined : Number(values.max);
   if (max !== undefined && (!Number.isInteger(max) || max < 1))
-    throw new Error('--max must be a whole number ≥ 1');
+    throw new UsageError('--max must be a whole number ≥ 1');
 
   const { template, region } = await loadPackagedStack(join(PROJECT_ROOT, '.local-cloud', 'package'));
   // The `local` stage gives functions plain-string names and environments: no intrinsic to resolve.
@@ -62,14 +62,16 @@ async function main(): Promise<void> {
       ...(values.order === undefined ? {} : { orderId: values.order }),
       owner: `npm-run-redrive-${randomUUID()}`,
     });
-    console.log(JSON.stringify({ account: LOCAL_ACCOUNT_ID, ...report }, null, 2));
+    console.log(JSON.stringify(report, null, 2));
   } finally {
     clients.destroy();
   }
 }
 
+class UsageError extends Error {}
+
 main().catch((error: unknown) => {
   console.error(`redrive: ${error instanceof Error ? error.message : error}`);
-  console.error('Is the local cloud running (npm start)?');
+  if (!(error instanceof UsageError)) console.error('Is the local cloud running (npm start)?');
   process.exit(1);
 });
