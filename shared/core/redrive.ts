@@ -22,7 +22,7 @@ export interface RedriveOptions {
   parkAfter?: number;
   /**
    * Per group, the lowest `seq` of a message parked earlier: nothing after it moves until it is dealt with (it would
-   * meet a gap); what comes before it still does.
+   * meet a gap); what comes before it, or is a copy of it, still does.
    */
   parkedAt?: ReadonlyMap<string, number>;
 }
@@ -69,7 +69,8 @@ export function planRedrive<M extends DeadLetterMessage>(
     const parkedAt = options.parkedAt?.get(groupId);
     let blocked = false;
     for (const message of ordered) {
-      if (parkedAt !== undefined && (message.seq === undefined || message.seq >= parkedAt)) blocked = true;
+      // Strictly after: a message with the parked one's seq is a copy of that event, and a copy may go.
+      if (parkedAt !== undefined && (message.seq === undefined || message.seq > parkedAt)) blocked = true;
       if (blocked || plan.move.length >= max) {
         plan.keep.push(message);
       } else if (message.redriveCount >= parkAfter) {
