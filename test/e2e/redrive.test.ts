@@ -97,4 +97,32 @@ describe('DLQ redrive on the local cloud', () => {
       ['CANCELLED', 3],
     ]);
   }, 120_000);
+
+  it('parks a poison message once it was redriven as often as allowed, and reports it', async () => {
+    // Prepare: a consumer that keeps failing for one customer's orders.
+    cloud.setFunctionEnvironment('processOrder', { ORDERFLOW_FAULT_CUSTOMER_ID: 'cust-poison' });
+    const placed = await post('/orders', {
+      customerId: 'cust-poison',
+      currency: 'EUR',
+      items: [{ sku: 'PEN-7', quantity: 1, unitPrice: 250 }],
+    });
+    const inDlq = { timeoutMs: 60_000, intervalMs: 500, description: 'the poison message in the DLQ' };
+    await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
+    const ports = localRedrivePorts(cloud.stack.functions, cloud.clients)('fulfillment');
+
+    // Act: redriven once it fails again; the next redrive parks it (limit 1).
+    const first = await runRedrive(ports, { queue: 'fulfillment', owner: 'e2e', parkAfter: 1 });
+    await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
+    const second = await runRedrive(ports, { queue: 'fulfillment', owner: 'e2e', parkAfter: 1 });
+
+    // Assess
+    expect(first.moved.map(({ groupId, redriveCount }) => [groupId, redriveCount])).toEqual([
+      [placed.orderId, 1],
+    ]);
+    expect(second.moved).toEqual([]);
+    expect(second.parked).toEqual([
+      { messageId: expect.any(String), groupId: placed.orderId, reason: 'redriven 1 times (limit 1)' },
+    ]);
+    expect(await messagesIn('FulfillmentDlq')).toBe(0);
+  }, 150_000);
 });
