@@ -1,7 +1,7 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Order } from '../../shared/core/order.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
 import { apiEvent, lambdaContext } from '../support/api-event.js';
@@ -12,19 +12,19 @@ import {
   storedOrder,
   UUID_PATTERN,
 } from '../support/order-fixtures.js';
-import type { OrderHandlers, ParsedResponse } from '../support/order-world.js';
+import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
-  importOrderHandlers,
   invoke,
   ORDER_EVENTS_TOPIC_ARN,
   ORDERS_TABLE,
   OrderWorld,
   snsThrottling,
+  useOrderWorld,
 } from '../support/order-world.js';
 
 const world = new OrderWorld();
-let handlers: OrderHandlers;
+const handlers = useOrderWorld(world);
 
 const ORDER_ID = '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d';
 const IDEMPOTENCY_KEY = 'cancel-2024-05-01.0001';
@@ -55,22 +55,6 @@ function seedOrder(status: OrderStatus): Order {
   world.orders.seed(orderItem(order));
   return order;
 }
-
-beforeAll(async () => {
-  handlers = await importOrderHandlers();
-});
-
-beforeEach(() => {
-  world.reset();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-afterAll(() => {
-  world.restore();
-});
 
 describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
   it('cancels a placed order with a reason: CANCELLED at version 2, OrderCancelled published as seq 2', async () => {

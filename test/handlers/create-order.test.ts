@@ -1,7 +1,7 @@
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import type { ApiEventOptions } from '../support/api-event.js';
 import { apiEvent, lambdaContext } from '../support/api-event.js';
@@ -13,16 +13,16 @@ import {
   orderIdOf,
   UUID_PATTERN,
 } from '../support/order-fixtures.js';
-import type { OrderHandlers, ParsedResponse } from '../support/order-world.js';
+import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
   IDEMPOTENCY_TABLE,
-  importOrderHandlers,
   invoke,
   ORDER_EVENTS_TOPIC_ARN,
   ORDERS_TABLE,
   OrderWorld,
   snsThrottling,
+  useOrderWorld,
 } from '../support/order-world.js';
 
 /** A valid create body padded with JSON whitespace to exactly the 64 KiB limit. */
@@ -65,7 +65,7 @@ const ACCEPTED: ReadonlyArray<[string, AcceptedRequest]> = [
 ];
 
 const world = new OrderWorld();
-let handlers: OrderHandlers;
+const handlers = useOrderWorld(world);
 
 const IDEMPOTENCY_KEY = 'create-2024-05-01.0001';
 
@@ -99,22 +99,6 @@ function firstWrittenOrder(): Record<string, unknown> {
   const { pendingEvent: _pendingEvent, ...order } = item;
   return order;
 }
-
-beforeAll(async () => {
-  handlers = await importOrderHandlers();
-});
-
-beforeEach(() => {
-  world.reset();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-afterAll(() => {
-  world.restore();
-});
 
 describe('createOrder (POST /orders)', () => {
   it('places the order, publishes OrderPlaced and clears the outbox', async () => {

@@ -1,18 +1,18 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiEvent, lambdaContext } from '../support/api-event.js';
 import { orderItem, orderPlacedEvent, storedOrder } from '../support/order-fixtures.js';
-import type { OrderHandlers, ParsedResponse } from '../support/order-world.js';
+import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
-  importOrderHandlers,
   invoke,
   ORDERS_TABLE,
   OrderWorld,
+  useOrderWorld,
 } from '../support/order-world.js';
 
 const world = new OrderWorld();
-let handlers: OrderHandlers;
+const handlers = useOrderWorld(world);
 
 const ORDER_ID = '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b';
 
@@ -28,18 +28,6 @@ function getOrder(orderId: string): Promise<ParsedResponse> {
     lambdaContext({ functionName: 'orderflow-test-getOrder' }),
   );
 }
-
-beforeAll(async () => {
-  handlers = await importOrderHandlers();
-});
-
-beforeEach(() => {
-  world.reset();
-});
-
-afterAll(() => {
-  world.restore();
-});
 
 describe('getOrder (GET /orders/{orderId})', () => {
   it('answers 200 with the order, without its internal pendingEvent', async () => {

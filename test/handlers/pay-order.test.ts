@@ -1,7 +1,7 @@
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Order } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
@@ -14,20 +14,20 @@ import {
   storedOrder,
   UUID_PATTERN,
 } from '../support/order-fixtures.js';
-import type { OrderHandlers, ParsedResponse } from '../support/order-world.js';
+import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
   IDEMPOTENCY_TABLE,
-  importOrderHandlers,
   invoke,
   ORDER_EVENTS_TOPIC_ARN,
   ORDERS_TABLE,
   OrderWorld,
   snsThrottling,
+  useOrderWorld,
 } from '../support/order-world.js';
 
 const world = new OrderWorld();
-let handlers: OrderHandlers;
+const handlers = useOrderWorld(world);
 
 const ORDER_ID = '3f2c9a4e-7b1d-4c8e-9a0f-5d6e7f8a9b0c';
 const IDEMPOTENCY_KEY = 'pay-2024-05-01.0001';
@@ -75,22 +75,6 @@ function orderPaidEvent(order: { orderId: string; customerId: string }) {
     data: { amount: CREATE_ORDER_TOTAL },
   };
 }
-
-beforeAll(async () => {
-  handlers = await importOrderHandlers();
-});
-
-beforeEach(() => {
-  world.reset();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-afterAll(() => {
-  world.restore();
-});
 
 describe('payOrder (POST /orders/{orderId}/pay)', () => {
   it('refuses an amount that differs from the total with a 422 problem, writing and publishing nothing', async () => {

@@ -21,6 +21,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
 import { fulfilmentEventIdFor } from '../../shared/ids.js';
 import { lambdaContext } from '../support/api-event.js';
@@ -48,18 +49,7 @@ const ORDER_C = 'e3f4a5b6-c7d8-4e9f-a0b1-c2d3e4f5a6b7';
 const FULFILLED_AT = '2024-05-01T10:30:00.000Z';
 
 /** The activity record (Kinesis data) of one status change, as DESIGN.md "Events" lists its fields. */
-interface Activity {
-  eventId: string;
-  orderId: string;
-  customerId: string;
-  status: OrderStatus;
-  previousStatus: OrderStatus | null;
-  total: number;
-  currency: string;
-  region: string;
-  seq: number;
-  occurredAt: string;
-}
+type Activity = ActivityRecord;
 
 type Operation = 'Get' | 'Put' | 'Update';
 

@@ -32,7 +32,7 @@ import {
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { mockClient } from 'aws-sdk-client-mock';
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import type { HttpResponse } from '../../shared/http/responses.js';
 import { lambdaContext } from './api-event.js';
 import type { Attributes, Expression } from './fake-dynamodb.js';
@@ -290,4 +290,22 @@ export function dynamoDbThrottling(
 /** SNS throttling: `ThrottledException`. */
 export function snsThrottling(): Error {
   return new ThrottledException({ message: 'Rate exceeded', $metadata: {} });
+}
+
+/**
+ * The hooks every order handler test file needs: the handlers imported once (after their environment is set), the
+ * world reset before each test, real timers after each, the client mocks restored at the end. The returned object
+ * holds the handlers once the file's tests run.
+ */
+export function useOrderWorld(world: OrderWorld): OrderHandlers {
+  const handlers = {} as OrderHandlers;
+  beforeAll(async () => {
+    Object.assign(handlers, await importOrderHandlers());
+  });
+  beforeEach(() => world.reset());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  afterAll(() => world.restore());
+  return handlers;
 }
