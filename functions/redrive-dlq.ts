@@ -15,6 +15,7 @@ const requestSchema = z.strictObject({
   max: z.number().int().min(1).optional(),
   dryRun: z.boolean().optional(),
   orderId: z.string().min(1).optional(),
+  parkAfter: z.number().int().min(1).optional(),
 });
 
 /** `serverless invoke -f redriveDlq --data '{"queue":"fulfillment","max":100}'`: redrives one queue's DLQ. */

@@ -5,6 +5,7 @@ import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/c
 import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
 import { type Emulators, startEmulators } from './emulators.js';
 import { startHttpApi } from './http-api.js';
+import { startLambdaApi } from './lambda-api.js';
 import { startKinesisPoller } from './pollers/kinesis-poller.js';
 import { startSqsPoller } from './pollers/sqs-poller.js';
 import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './ports.js';
@@ -42,6 +43,8 @@ export interface LocalCloudEndpoints {
   dynamodb: string;
   kinesis: string;
   iotData: string;
+  /** The Lambda Invoke API of the stack's functions. */
+  lambda: string;
 }
 
 export interface LocalCloud {
@@ -137,12 +140,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stoppers.push(() => httpApi.close());
 
+    const lambdaApi = await startLambdaApi({
+      port: ports.lambda,
+      functionNames: stack.functions.map((fn) => fn.name),
+      invoke: (functionName, event) => runtime.invoke(functionName, event),
+      log,
+    });
+    stoppers.push(() => lambdaApi.close());
+
     return {
       endpoints: {
         ...endpointsOf(emulators),
         http: httpApi.url,
         mqtt: emulators.mqtt.url,
         mqttWs: emulators.mqtt.wsUrl,
+        lambda: lambdaApi.url,
       },
       region,
       stack,

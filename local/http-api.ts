@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { close, endpointOf, listen } from './net.js';
+import { close, endpointOf, listen, readBody } from './net.js';
 import type { InvokeOutcome } from './runtime/types.js';
 import type { LocalRoute } from './template/model.js';
 
@@ -326,17 +326,6 @@ export function toHttpResponse(outcome: InvokeOutcome): HttpResponse {
   };
 }
 
-/** Reads the body; `undefined` when it is over the limit (the rest is read and dropped). */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk as Buffer);
-  }
-  return size > MAX_REQUEST_BODY_BYTES ? undefined : Buffer.concat(chunks);
-}
-
 function withTimeout(invocation: Promise<InvokeOutcome>): Promise<InvokeOutcome | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -371,7 +360,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     const queryStart = url.indexOf('?');
     const encodedPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const rawQueryString = queryStart < 0 ? '' : (url.slice(queryStart + 1).split('#')[0] ?? '');
-    const body = await readBody(request);
+    const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
     if (body === undefined) return send(response, requestId, jsonMessage(413, 'Request Entity Too Large'));
 
     const inStage =

@@ -57,6 +57,7 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
     `  DynamoDB   ${endpoints.dynamodb}   dynalite`,
     `  Kinesis    ${endpoints.kinesis}   kinesalite${streams.length > 0 ? ` — streams: ${streams.join(', ')}` : ''}`,
     `  IoT data   ${endpoints.iotData}   POST /topics/{topic}?qos=1 → MQTT`,
+    `  Lambda     ${endpoints.lambda}   Invoke (aws lambda invoke --endpoint-url ${endpoints.lambda} ...)`,
     '',
     'Try:',
     `  curl -si ${endpoints.http}/orders -H 'content-type: application/json' \\`,

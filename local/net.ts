@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 
 /** Everything the local cloud serves listens here, and only here. */
@@ -22,3 +22,14 @@ export function close(server: NetServer | HttpServer): Promise<void> {
 }
 
 export const endpointOf = (port: number): string => `http://${HOST}:${port}`;
+
+/** Reads a request's body; `undefined` when it is over `limitBytes` (the rest is read and dropped). */
+export async function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size <= limitBytes) chunks.push(chunk as Buffer);
+  }
+  return size > limitBytes ? undefined : Buffer.concat(chunks);
+}

@@ -7,6 +7,8 @@ export interface LocalCloudPorts {
   dynamodb: number;
   kinesis: number;
   iotData: number;
+  /** The Lambda Invoke API of the functions the local cloud runs (what `npm run replay` calls). */
+  lambda: number;
 }
 
 /** DESIGN.md's fixed ports for what a person talks to. */
@@ -22,6 +24,9 @@ export const ENDPOINT_VARIABLES = {
 
 /** Used for an emulator when no function of the stack names its endpoint yet. */
 const FALLBACK_EMULATOR_PORTS = { sqsSns: 4566, dynamodb: 4567, kinesis: 4568, iotData: 4569 } as const;
+
+/** The local Lambda Invoke API: next to the emulators, as no function of the stack calls it. */
+export const LAMBDA_API_PORT = 4570;
 
 /**
  * The default ports: the emulators' from the endpoints serverless.yml gives the functions of the `local` stage
@@ -49,6 +54,7 @@ export function defaultPorts(
     dynamodb: portFromEndpoints('dynamodb'),
     kinesis: portFromEndpoints('kinesis'),
     iotData: portFromEndpoints('iotData'),
+    lambda: LAMBDA_API_PORT,
   };
 }
 

@@ -1,20 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { _Record as KinesisSdkRecord } from '@aws-sdk/client-kinesis';
 import type { MessageAttributeValue, Message as SqsMessage } from '@aws-sdk/client-sqs';
-import type { KinesisStreamRecord, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
+import type { SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
+import { arrivalOf, toBase64 } from '../../shared/adapters/kinesis-records.js';
+
+export {
+  arrivalOf,
+  type KinesisRecordOrigin,
+  kinesisRecordOf,
+} from '../../shared/adapters/kinesis-records.js';
 
 /** Where an SQS record came from: the ARN of its queue and the region it is in. */
 export interface SqsRecordOrigin {
   queueArn: string;
   region: string;
-}
-
-/** Where a Kinesis record came from, and the role the function is invoked with. */
-export interface KinesisRecordOrigin {
-  shardId: string;
-  streamArn: string;
-  region: string;
-  invokeIdentityArn: string;
 }
 
 /** Why Lambda gave up on a stream batch and sent it to the on-failure destination. */
@@ -128,30 +127,6 @@ function sqsMessageAttributesOf(attributes: Record<string, MessageAttributeValue
 }
 
 /**
- * Builds the record Lambda's Kinesis event source mapping delivers for one stream record: data in base64, the
- * arrival time in epoch seconds (with milliseconds as the fraction), `eventID` = `<shardId>:<sequenceNumber>`.
- */
-export function kinesisRecordOf(record: KinesisSdkRecord, origin: KinesisRecordOrigin): KinesisStreamRecord {
-  const sequenceNumber = record.SequenceNumber ?? '';
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: record.PartitionKey ?? '',
-      sequenceNumber,
-      data: toBase64(record.Data ?? new Uint8Array()),
-      approximateArrivalTimestamp: arrivalOf(record).getTime() / 1000,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${origin.shardId}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: origin.invokeIdentityArn,
-    awsRegion: origin.region,
-    eventSourceARN: origin.streamArn,
-  };
-}
-
-/**
  * Builds the message Lambda sends to a stream mapping's on-failure destination when it discards records: it
  * names the batch (shard, first and last sequence numbers, arrival times), not the data. `functionError` is
  * set only when the last invocation ended in a function error (a partial batch response is not one).
@@ -218,13 +193,4 @@ export function judgeBatchResponse(result: unknown, itemIds: readonly string[]):
 /** The account id in an ARN (`arn:partition:service:region:account:resource`). */
 export function accountOfArn(arn: string): string {
   return arn.split(':')[4] ?? '';
-}
-
-/** When Kinesis received a record; the epoch if the emulator did not say. */
-export function arrivalOf(record: KinesisSdkRecord): Date {
-  return record.ApproximateArrivalTimestamp ?? new Date(0);
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64');
 }

@@ -10,6 +10,7 @@ const DISPLAY_NAMES: Record<Service, string> = {
   SQS: 'SQS',
   KINESIS: 'Kinesis',
   IOT_DATA_PLANE: 'IoT data plane',
+  LAMBDA: 'Lambda',
 };
 
 /**

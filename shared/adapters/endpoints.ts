@@ -3,7 +3,7 @@
  * LocalStack), or `undefined` for AWS itself. Used to name the endpoint in errors, never to change behaviour.
  */
 export function configuredEndpoint(
-  service: 'DYNAMODB' | 'SNS' | 'SQS' | 'KINESIS' | 'IOT_DATA_PLANE',
+  service: 'DYNAMODB' | 'SNS' | 'SQS' | 'KINESIS' | 'IOT_DATA_PLANE' | 'LAMBDA',
 ): string | undefined {
   const value = process.env[`AWS_ENDPOINT_URL_${service}`] || process.env.AWS_ENDPOINT_URL;
   return value === undefined || value === '' ? undefined : value;

@@ -10,7 +10,16 @@ import { inject } from 'vitest';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local/cloud.js';
 
 /** Every port 0: the end-to-end tests never collide with a running `npm start`. */
-const EPHEMERAL_PORTS = { http: 0, mqtt: 0, mqttWs: 0, sqsSns: 0, dynamodb: 0, kinesis: 0, iotData: 0 };
+const EPHEMERAL_PORTS = {
+  http: 0,
+  mqtt: 0,
+  mqttWs: 0,
+  sqsSns: 0,
+  dynamodb: 0,
+  kinesis: 0,
+  iotData: 0,
+  lambda: 0,
+};
 
 /** Starts the local cloud from the stack packaged once for this test run, quietly, on ephemeral ports. */
 export async function startTestCloud(

@@ -2,8 +2,9 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
-import { localRedrivePorts } from '../../local/redrive-ports.js';
-import { runRedrive } from '../../shared/redrive.js';
+import { localTargetOf } from '../../local/commands/local-target.js';
+import { redriveCommand } from '../../local/commands/redrive-command.js';
+import type { RedriveReport } from '../../shared/redrive.js';
 import { waitFor } from '../support/wait-for.js';
 import { refOf, startTestCloud } from './local-cloud.js';
 
@@ -33,6 +34,18 @@ async function messagesIn(logicalId: string): Promise<number> {
     Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
     Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
   );
+}
+
+/** Runs `npm run redrive -- <args>` against this test's cloud (the command's code, in this process). */
+async function npmRunRedrive(...args: string[]): Promise<RedriveReport> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await redriveCommand(args, async () => localTargetOf(cloud), {
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+  });
+  expect({ code, err }).toEqual({ code: 0, err: [] });
+  return JSON.parse(out.join('\n')) as RedriveReport;
 }
 
 beforeAll(async () => {
@@ -71,12 +84,9 @@ describe('DLQ redrive on the local cloud', () => {
     });
     expect(statuses).toEqual([]);
 
-    // Act: the fix ships (the switch is off from the next cold start), then the redrive.
+    // Act: the fix ships (the switch is off from the next cold start), then `npm run redrive -- --queue fulfillment`.
     cloud.setFunctionEnvironment('processOrder', { ORDERFLOW_FAULT_CUSTOMER_ID: undefined });
-    const report = await runRedrive(localRedrivePorts(cloud.stack.functions, cloud.clients)('fulfillment'), {
-      queue: 'fulfillment',
-      owner: 'e2e',
-    });
+    const report = await npmRunRedrive('--queue', 'fulfillment');
 
     // Assess
     expect(report.moved.map(({ groupId, seq, redriveCount }) => [groupId, seq, redriveCount])).toEqual([
@@ -108,12 +118,11 @@ describe('DLQ redrive on the local cloud', () => {
     });
     const inDlq = { timeoutMs: 60_000, intervalMs: 500, description: 'the poison message in the DLQ' };
     await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
-    const ports = localRedrivePorts(cloud.stack.functions, cloud.clients)('fulfillment');
 
     // Act: redriven once it fails again; the next redrive parks it (limit 1).
-    const first = await runRedrive(ports, { queue: 'fulfillment', owner: 'e2e', parkAfter: 1 });
+    const first = await npmRunRedrive('--queue', 'fulfillment', '--park-after', '1');
     await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
-    const second = await runRedrive(ports, { queue: 'fulfillment', owner: 'e2e', parkAfter: 1 });
+    const second = await npmRunRedrive('--queue', 'fulfillment', '--park-after', '1');
 
     // Assess
     expect(first.moved.map(({ groupId, redriveCount }) => [groupId, redriveCount])).toEqual([
