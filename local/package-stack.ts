@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,8 @@ const PACKAGE_TIMEOUT_MS = 300_000;
  * no credentials.
  *
  * One at a time per checkout: serverless-esbuild builds in `.esbuild/` and `serverless package` empties
- * `.serverless/`, whatever `--package` says.
+ * `.serverless/`, whatever `--package` says. It runs with a temporary directory of its own, removed afterwards:
+ * serverless-esbuild 1.57 leaves a copy of every bundle in the system's temporary directory on each package.
  */
 export async function packageStack({
   stage,
@@ -27,15 +29,18 @@ export async function packageStack({
   outputDir: string;
 }): Promise<void> {
   const args = ['serverless', 'package', '--stage', stage, '--package', outputDir];
+  const scratch = await mkdtemp(join(tmpdir(), 'orderflow-package-'));
   try {
     await execFileAsync('npx', args, {
       cwd: PROJECT_ROOT,
-      env: environmentWithoutAws(),
+      env: { ...environmentWithoutAws(), TMPDIR: scratch, TMP: scratch, TEMP: scratch },
       timeout: PACKAGE_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
     throw new Error(describeFailure(`npx ${args.join(' ')}`, error), { cause: error });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 

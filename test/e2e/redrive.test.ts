@@ -108,7 +108,7 @@ describe('DLQ redrive on the local cloud', () => {
     ]);
   }, 120_000);
 
-  it('parks a poison message once it was redriven as often as allowed, and reports it', async () => {
+  it('parks a poison message after the redrive limit (3), and reports it', async () => {
     // Prepare: a consumer that keeps failing for one customer's orders.
     cloud.setFunctionEnvironment('processOrder', { ORDERFLOW_FAULT_CUSTOMER_ID: 'cust-poison' });
     const placed = await post('/orders', {
@@ -119,19 +119,22 @@ describe('DLQ redrive on the local cloud', () => {
     const inDlq = { timeoutMs: 60_000, intervalMs: 500, description: 'the poison message in the DLQ' };
     await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
 
-    // Act: redriven once it fails again; the next redrive parks it (limit 1).
-    const first = await npmRunRedrive('--queue', 'fulfillment', '--park-after', '1');
-    await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
-    const second = await npmRunRedrive('--queue', 'fulfillment', '--park-after', '1');
+    // Act: `npm run redrive` after each return to the DLQ: three times it goes back, the fourth it is parked (limit 3).
+    const reports = [];
+    for (let redrive = 1; redrive <= 3; redrive += 1) {
+      reports.push(await npmRunRedrive('--queue', 'fulfillment'));
+      await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
+    }
+    const last = await npmRunRedrive('--queue', 'fulfillment');
 
     // Assess
-    expect(first.moved.map(({ groupId, redriveCount }) => [groupId, redriveCount])).toEqual([
-      [placed.orderId, 1],
-    ]);
-    expect(second.moved).toEqual([]);
-    expect(second.parked).toEqual([
-      { messageId: expect.any(String), groupId: placed.orderId, reason: 'redriven 1 times (limit 1)' },
+    expect(
+      reports.map((report) => report.moved.map(({ groupId, redriveCount }) => [groupId, redriveCount])),
+    ).toEqual([[[placed.orderId, 1]], [[placed.orderId, 2]], [[placed.orderId, 3]]]);
+    expect(last.moved).toEqual([]);
+    expect(last.parked).toEqual([
+      { messageId: expect.any(String), groupId: placed.orderId, reason: 'redriven 3 times (limit 3)' },
     ]);
     expect(await messagesIn('FulfillmentDlq')).toBe(0);
-  }, 150_000);
+  }, 240_000);
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -257,6 +258,25 @@ describe.each([
     expect(outcome).toMatchObject({ report: { moved: [{ messageId: 'A1' }] } });
     expect(aws.items('LOCK#')).toEqual([]);
     expect(whereabouts()).toEqual({ source: ['A1'], dlq: [], staged: [], parked: [] });
+  });
+});
+
+describe('events/redrive-dlq.json', () => {
+  it('is a dry run request the Lambda accepts, and it moves nothing', async () => {
+    // Prepare
+    const request = JSON.parse(
+      await readFile(new URL('../../events/redrive-dlq.json', import.meta.url), 'utf8'),
+    );
+    deadLetter(ORDER_A, 1);
+
+    // Act
+    const outcome = await viaLambda(request);
+
+    // Assess
+    expect(outcome).toMatchObject({
+      report: { dryRun: true, moved: [], unreadHeads: [{ messageId: 'A1' }] },
+    });
+    expect(whereabouts()).toEqual({ source: [], dlq: ['A1'], staged: [], parked: [] });
   });
 });
 
