@@ -5,6 +5,7 @@ import type { LocalCloud } from '../../local/cloud.js';
 import { localTargetOf } from '../../local/commands/local-target.js';
 import { redriveCommand } from '../../local/commands/redrive-command.js';
 import type { RedriveReport } from '../../shared/redrive.js';
+import { capturedIo } from '../support/command-harness.js';
 import { waitFor } from '../support/wait-for.js';
 import { refOf, startTestCloud } from './local-cloud.js';
 
@@ -38,14 +39,10 @@ async function messagesIn(logicalId: string): Promise<number> {
 
 /** Runs `npm run redrive -- <args>` against this test's cloud (the command's code, in this process). */
 async function npmRunRedrive(...args: string[]): Promise<RedriveReport> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await redriveCommand(args, async () => localTargetOf(cloud), {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-  });
-  expect({ code, err }).toEqual({ code: 0, err: [] });
-  return JSON.parse(out.join('\n')) as RedriveReport;
+  const io = capturedIo();
+  const code = await redriveCommand(args, async () => localTargetOf(cloud), io);
+  expect({ code, stderr: io.stderr }).toEqual({ code: 0, stderr: [] });
+  return JSON.parse(io.stdout.join('\n')) as RedriveReport;
 }
 
 beforeAll(async () => {

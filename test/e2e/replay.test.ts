@@ -9,6 +9,7 @@ import { localTargetOf } from '../../local/commands/local-target.js';
 import { replayCommand } from '../../local/commands/replay-command.js';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { ReplayReport } from '../../shared/replay.js';
+import { capturedIo } from '../support/command-harness.js';
 import { waitFor } from '../support/wait-for.js';
 import { refOf, startTestCloud } from './local-cloud.js';
 
@@ -22,12 +23,9 @@ const summaries: Array<Record<string, unknown>> = [];
 
 /** Runs `npm run replay -- <args>` against this test's cloud (the command's code, in this process). */
 async function npmRunReplay(...args: string[]): Promise<{ code: number; report: ReplayReport }> {
-  const out: string[] = [];
-  const code = await replayCommand(args, async () => localTargetOf(cloud), {
-    out: (text) => out.push(text),
-    err: () => {},
-  });
-  return { code, report: JSON.parse(out.join('\n')) as ReplayReport };
+  const io = capturedIo();
+  const code = await replayCommand(args, async () => localTargetOf(cloud), io);
+  return { code, report: JSON.parse(io.stdout.join('\n')) as ReplayReport };
 }
 
 let counter = 0;

@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redriveCommand } from '../../local/commands/redrive-command.js';
 import type { RedriveReport } from '../../shared/redrive.js';
 import { lambdaContext } from '../support/api-event.js';
+import { capturedIo, mockedLocalTarget } from '../support/command-harness.js';
 import { MockedRedriveAws, REDRIVE_ENVIRONMENT } from '../support/mocked-redrive-aws.js';
 
 /**
@@ -36,27 +34,18 @@ const viaCommand: EntryPoint = async (request) => {
   if (request.max !== undefined) args.push('--max', String(request.max));
   if (request.orderId !== undefined) args.push('--order', request.orderId);
   if (request.parkAfter !== undefined) args.push('--park-after', String(request.parkAfter));
-  const out: string[] = [];
-  const err: string[] = [];
+  const io = capturedIo();
   const code = await redriveCommand(
     args,
-    async () => ({
-      region: 'eu-west-1',
-      accountId: '000000000000',
-      functions: [{ name: 'orderflow-local-redriveDlq', environment: { ...REDRIVE_ENVIRONMENT } }],
-      queueNames: [],
-      clients: {
-        sqs: new SQSClient({ region: 'eu-west-1' }),
-        dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
-        kinesis: new KinesisClient({ region: 'eu-west-1' }),
-        lambda: new LambdaClient({ region: 'eu-west-1' }),
-      },
-      close: () => {},
-    }),
-    { out: (text) => out.push(text), err: (text) => err.push(text) },
+    async () =>
+      mockedLocalTarget({
+        functions: [{ name: 'orderflow-local-redriveDlq', environment: { ...REDRIVE_ENVIRONMENT } }],
+        queueNames: [],
+      }),
+    io,
   );
-  if (code !== 0) return { refused: `exit ${code}: ${err.join('\n')}` };
-  return { report: JSON.parse(out.join('\n')) as RedriveReport };
+  if (code !== 0) return { refused: `exit ${code}: ${io.stderr.join('\n')}` };
+  return { report: JSON.parse(io.stdout.join('\n')) as RedriveReport };
 };
 
 const envelope = (orderId: string, seq: number) =>

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -11,9 +10,9 @@ import {
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { LocalTarget } from '../../local/commands/local-target.js';
 import { replayCommand } from '../../local/commands/replay-command.js';
 import type { ReplayReport } from '../../shared/replay.js';
+import { capturedIo, mockedLocalTarget } from '../support/command-harness.js';
 
 /** `npm run replay` on the real adapters, with SQS, Kinesis and Lambda mocked. */
 const sqs = mockClient(SQSClient);
@@ -57,28 +56,15 @@ const streamRecord = (sequenceNumber: string) => ({
 const payloadOf = (text: string) =>
   new TextEncoder().encode(text) as unknown as InvokeCommandOutput['Payload'];
 
-const target = (): LocalTarget => ({
-  region: 'eu-west-1',
-  accountId: '000000000000',
-  functions: [],
-  queueNames: ['orderflow-local-fulfillment.fifo', 'orderflow-local-activity-failures'],
-  clients: {
-    sqs: new SQSClient({ region: 'eu-west-1' }),
-    dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
-    kinesis: new KinesisClient({ region: 'eu-west-1' }),
-    lambda: new LambdaClient({ region: 'eu-west-1' }),
-  },
-  close: () => {},
-});
-
 async function npmRunReplay(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await replayCommand(args, async () => target(), {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
+  const io = capturedIo();
+  const target = mockedLocalTarget({
+    functions: [],
+    queueNames: ['orderflow-local-fulfillment.fifo', 'orderflow-local-activity-failures'],
   });
-  return { code, err, report: out.length > 0 ? (JSON.parse(out.join('\n')) as ReplayReport) : undefined };
+  const code = await replayCommand(args, async () => target, io);
+  const report = io.stdout.length > 0 ? (JSON.parse(io.stdout.join('\n')) as ReplayReport) : undefined;
+  return { code, err: io.stderr, report };
 }
 
 const invokedEvents = () =>

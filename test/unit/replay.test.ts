@@ -46,6 +46,18 @@ function failureRecord(failure: StreamFailure): string {
   });
 }
 
+/** A failure of the first consumer on the first shard; `overrides` say what differs. */
+const failureOf = (overrides: Partial<StreamFailure>): StreamFailure => ({
+  functionArn: CONSUMERS[0] ?? '',
+  streamArn: STREAM,
+  shardId: SHARDS[0] ?? '',
+  startSequenceNumber: seqAt(0),
+  endSequenceNumber: seqAt(0),
+  batchSize: 1,
+  condition: 'RetryAttemptsExhausted',
+  ...overrides,
+});
+
 /** A failure naming records `from`..`to` (indexes into a shard of 40 records). */
 const failureArb: fc.Arbitrary<StreamFailure> = fc
   .record({
@@ -103,27 +115,11 @@ describe('readStreamFailure', () => {
       'not a Kinesis on-failure record: KinesisBatchInfo',
     ],
     [
-      failureRecord({
-        functionArn: CONSUMERS[0] ?? '',
-        streamArn: STREAM,
-        shardId: SHARDS[0] ?? '',
-        startSequenceNumber: seqAt(5),
-        endSequenceNumber: seqAt(4),
-        batchSize: 1,
-        condition: 'RetryAttemptsExhausted',
-      }),
+      failureRecord(failureOf({ startSequenceNumber: seqAt(5), endSequenceNumber: seqAt(4) })),
       'startSequenceNumber is after endSequenceNumber',
     ],
     [
-      failureRecord({
-        functionArn: CONSUMERS[0] ?? '',
-        streamArn: STREAM,
-        shardId: SHARDS[0] ?? '',
-        startSequenceNumber: '12ab',
-        endSequenceNumber: seqAt(4),
-        batchSize: 1,
-        condition: 'RetryAttemptsExhausted',
-      }),
+      failureRecord(failureOf({ startSequenceNumber: '12ab', endSequenceNumber: seqAt(4) })),
       'KinesisBatchInfo.startSequenceNumber: a sequence number is a decimal string',
     ],
   ])('refuses %s, saying why', (body, reason) => {
@@ -185,15 +181,7 @@ describe('planReplay', () => {
 
   it('merges the same failure sent twice and a bisected half into one range', () => {
     // Prepare
-    const whole: StreamFailure = {
-      functionArn: CONSUMERS[0] ?? '',
-      streamArn: STREAM,
-      shardId: SHARDS[0] ?? '',
-      startSequenceNumber: seqAt(10),
-      endSequenceNumber: seqAt(19),
-      batchSize: 10,
-      condition: 'RetryAttemptsExhausted',
-    };
+    const whole = failureOf({ startSequenceNumber: seqAt(10), endSequenceNumber: seqAt(19), batchSize: 10 });
     const half = { ...whole, startSequenceNumber: seqAt(15), batchSize: 5 };
 
     // Act
