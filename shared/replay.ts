@@ -1,5 +1,11 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { planReplay, type ReplayRange, readStreamFailure, type StreamFailure } from './core/replay.js';
+import {
+  consumerShardOf,
+  planReplay,
+  type ReplayRange,
+  readStreamFailure,
+  type StreamFailure,
+} from './core/replay.js';
 
 /** A message of the on-failure destination queue. */
 export interface ReceivedFailure {
@@ -98,7 +104,7 @@ export async function runReplay(ports: ReplayPorts, options: ReplayOptions = {})
   const blockedShards = new Set<string>();
   for (const range of planReplay(failures)) {
     const summary = summaryOf(range);
-    const shardKey = JSON.stringify([range.functionArn, range.streamArn, range.shardId]);
+    const shardKey = consumerShardOf(range);
     const outcome = options.dryRun
       ? { planned: true as const }
       : blockedShards.has(shardKey)

@@ -98,6 +98,11 @@ export function isInRange(sequenceNumber: string, range: Pick<ReplayRange, 'star
   );
 }
 
+/** One consumer's view of one shard: ranges with the same key are replayed in order, one after the other. */
+export function consumerShardOf(range: Pick<StreamFailure, 'functionArn' | 'streamArn' | 'shardId'>): string {
+  return JSON.stringify([range.functionArn, range.streamArn, range.shardId]);
+}
+
 /**
  * Plans a replay. Failures of one consumer on one shard are replayed in shard order, and ranges that overlap (a
  * record retried in a bisected half, the same failure sent twice) are merged, so that no record is handed to its
@@ -112,7 +117,7 @@ export function isInRange(sequenceNumber: string, range: Pick<ReplayRange, 'star
 export function planReplay<F extends StreamFailure>(failures: readonly F[]): ReplayRange<F>[] {
   const byShard = new Map<string, F[]>();
   for (const failure of failures) {
-    const key = JSON.stringify([failure.functionArn, failure.streamArn, failure.shardId]);
+    const key = consumerShardOf(failure);
     const shard = byShard.get(key);
     if (shard === undefined) byShard.set(key, [failure]);
     else shard.push(failure);
