@@ -131,7 +131,12 @@ async function replayRange(
   range: ReplayRange<Failure>,
   batchSize: number,
 ): Promise<{ records: number } | { reason: string }> {
-  const records = await ports.stream.read(range);
+  let records: KinesisStreamRecord[];
+  try {
+    records = await ports.stream.read(range);
+  } catch (error) {
+    return { reason: `could not read the range: ${error instanceof Error ? error.message : String(error)}` };
+  }
   if (records[0]?.kinesis.sequenceNumber !== range.start) {
     return {
       reason: `the stream no longer holds the range from ${range.start} (past its retention period?): nothing was replayed`,

@@ -348,6 +348,37 @@ describe('runReplay', () => {
     expect(queue.remaining()).toHaveLength(3);
   });
 
+  it('reports a range the stream cannot be read for, and still replays the other shards', async () => {
+    // Prepare
+    const queue = fakeFailureQueue([
+      failureRecord(
+        failureOf({ shardId: SHARDS[0], startSequenceNumber: seqAt(1), endSequenceNumber: seqAt(2) }),
+      ),
+      failureRecord(
+        failureOf({ shardId: SHARDS[1], startSequenceNumber: seqAt(1), endSequenceNumber: seqAt(2) }),
+      ),
+    ]);
+    const stream: ReplayPorts['stream'] = {
+      async read(range) {
+        if (range.shardId === SHARDS[0]) throw new Error('Rate exceeded for shard shardId-000000000000');
+        return fakeStream().read(range);
+      },
+    };
+
+    // Act
+    const report = await runReplay({ failures: queue.source, stream, consumer: { invoke: async () => [] } });
+
+    // Assess
+    expect(report.failed).toEqual([
+      expect.objectContaining({
+        shardId: SHARDS[0],
+        reason: 'could not read the range: Rate exceeded for shard shardId-000000000000',
+      }),
+    ]);
+    expect(report.replayed).toEqual([expect.objectContaining({ shardId: SHARDS[1], records: 2 })]);
+    expect(queue.remaining()).toHaveLength(1);
+  });
+
   it('changes nothing on a dry run and lists the planned ranges', async () => {
     // Prepare
     const [consumer = ''] = CONSUMERS;
