@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { toFieldIssues } from '../shared/core/field-issues.js';
+import * as z from '../shared/core/zod.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/observability.js';
 import { type RedriveReport, runRedrive } from '../shared/redrive.js';
@@ -12,10 +12,10 @@ const portsFor = createRedrivePortsFromEnv();
 
 const requestSchema = z.strictObject({
   queue: z.enum(REDRIVE_QUEUES),
-  max: z.number().int().min(1).optional(),
-  dryRun: z.boolean().optional(),
-  orderId: z.string().min(1).optional(),
-  parkAfter: z.number().int().min(1).optional(),
+  max: z.optional(z.number().check(z.int(), z.minimum(1))),
+  dryRun: z.optional(z.boolean()),
+  orderId: z.optional(z.string().check(z.minLength(1))),
+  parkAfter: z.optional(z.number().check(z.int(), z.minimum(1))),
 });
 
 /** `serverless invoke -f redriveDlq --data '{"queue":"fulfillment","max":100}'`: redrives one queue's DLQ. */

@@ -5,15 +5,15 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
 import type { DeadLetterSource, ReceivedDeadLetter } from '../core/ports.js';
+import * as z from '../core/zod.js';
 import { asDependencyError } from './dependency-error.js';
 
 /** The message attribute that counts how many times a message was redriven. */
 export const REDRIVE_COUNT_ATTRIBUTE = 'redriveCount';
 
 /** Just what a redrive reads from an orderflow event envelope: the rest of the body travels untouched. */
-const envelopeKeySchema = z.object({ orderId: z.string(), seq: z.number().int() });
+const envelopeKeySchema = z.object({ orderId: z.string(), seq: z.number().check(z.int()) });
 
 /**
  * Resolves a queue's URL from its name once (`GetQueueUrl`), memoized; a failed look-up is tried again on the next

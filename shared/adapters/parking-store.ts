@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import type { ParkingStore, ReceivedDeadLetter, RedriveLock } from '../core/ports.js';
+import * as z from '../core/zod.js';
 import { asDependencyError } from './dependency-error.js';
 import { createDocumentClient } from './order-store.js';
 
@@ -9,16 +9,16 @@ import { createDocumentClient } from './order-store.js';
 const storedMessageSchema = z.object({
   messageId: z.string(),
   groupId: z.string(),
-  orderId: z.string().optional(),
-  seq: z.number().optional(),
+  orderId: z.optional(z.string()),
+  seq: z.optional(z.number()),
   redriveCount: z.number(),
   body: z.string(),
   receiptHandle: z.string(),
-  attributes: z.record(z.string(), z.object({ DataType: z.string(), StringValue: z.string().optional() })),
+  attributes: z.record(z.string(), z.object({ DataType: z.string(), StringValue: z.optional(z.string()) })),
 });
 
 const stagedItemSchema = z.object({ stagedAt: z.number(), message: storedMessageSchema });
-const parkedItemSchema = z.object({ message: storedMessageSchema.pick({ groupId: true, seq: true }) });
+const parkedItemSchema = z.object({ message: z.pick(storedMessageSchema, { groupId: true, seq: true }) });
 
 const stagedKey = (queue: string, messageId: string) => ({ pk: `STAGED#${queue}`, sk: messageId });
 const lockKey = (queue: string) => ({ pk: `LOCK#${queue}`, sk: 'LOCK' });

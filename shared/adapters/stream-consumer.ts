@@ -1,13 +1,13 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { OrderflowError } from '../errors.js';
 import type { StreamConsumer } from '../replay.js';
 import { asDependencyError } from './dependency-error.js';
 
 /** A partial batch response (`ReportBatchItemFailures`); `null` or no list means every record succeeded. */
-const batchResponseSchema = z
-  .object({ batchItemFailures: z.array(z.object({ itemIdentifier: z.string() })).nullish() })
-  .nullable();
+const batchResponseSchema = z.nullable(
+  z.object({ batchItemFailures: z.nullish(z.array(z.object({ itemIdentifier: z.string() }))) }),
+);
 
 /** The consumer's invocation ended in a function error, or answered something that is not a batch response. */
 export class ConsumerInvocationError extends OrderflowError {

@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import type { FieldIssue } from '../errors.js';
+import type * as z from './zod.js';
 
 type PathSegment = PropertyKey;
 
@@ -19,7 +19,7 @@ export function toJsonPointer(path: readonly PathSegment[]): string {
 }
 
 /** One issue per bad field; an unknown-field issue names each unknown field on its own. */
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+export function toFieldIssues(error: z.core.$ZodError): FieldIssue[] {
   return error.issues.flatMap((issue): FieldIssue[] => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => {

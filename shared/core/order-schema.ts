@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { MAX_ITEMS, MAX_QUANTITY, MAX_UNIT_PRICE } from './money.js';
+import * as z from './zod.js';
 
 /** Field rules of DESIGN.md, "HTTP API". Unknown fields are refused everywhere (strict objects). */
 export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -15,12 +15,12 @@ const typeError =
     issue.input === undefined ? 'is required' : `must be ${expected}`;
 
 const minorUnits = (max: number) =>
-  z
-    .number({ error: typeError('an integer amount in minor units (e.g. cents)') })
-    // Range first, aborting: a huge number is out of range, not "a fraction" (`.int()` also refuses unsafe integers).
-    .min(0, { error: 'must not be negative', abort: true })
-    .max(max, { error: `must be at most ${max}`, abort: true })
-    .int({ error: 'must be an integer in minor units (cents), not a fraction' });
+  z.number({ error: typeError('an integer amount in minor units (e.g. cents)') }).check(
+    // Range first, aborting: a huge number is out of range, not "a fraction" (`z.int()` also refuses unsafe integers).
+    z.minimum(0, { error: 'must not be negative', abort: true }),
+    z.maximum(max, { error: `must be at most ${max}`, abort: true }),
+    z.int({ error: 'must be an integer in minor units (cents), not a fraction' }),
+  );
 
 const objectError = typeError('a JSON object');
 
@@ -28,12 +28,14 @@ export const orderItemSchema = z.strictObject(
   {
     sku: z
       .string({ error: typeError('a string') })
-      .regex(/^[A-Z0-9-]{1,32}$/, { error: 'must be 1-32 characters of A-Z, 0-9 and -' }),
+      .check(z.regex(/^[A-Z0-9-]{1,32}$/, { error: 'must be 1-32 characters of A-Z, 0-9 and -' })),
     quantity: z
       .number({ error: typeError('a whole number') })
-      .min(1, { error: 'must be at least 1', abort: true })
-      .max(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}`, abort: true })
-      .int({ error: 'must be a whole number' }),
+      .check(
+        z.minimum(1, { error: 'must be at least 1', abort: true }),
+        z.maximum(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}`, abort: true }),
+        z.int({ error: 'must be a whole number' }),
+      ),
     unitPrice: minorUnits(MAX_UNIT_PRICE),
   },
   { error: objectError },
@@ -41,21 +43,27 @@ export const orderItemSchema = z.strictObject(
 
 export const createOrderBodySchema = z.strictObject(
   {
-    customerId: z.string({ error: typeError('a string') }).regex(CUSTOMER_ID_PATTERN, {
-      error:
-        'must be 1-64 characters of A-Z, a-z, 0-9, _ and - (it becomes an MQTT topic level: no /, + or #)',
-    }),
+    customerId: z.string({ error: typeError('a string') }).check(
+      z.regex(CUSTOMER_ID_PATTERN, {
+        error:
+          'must be 1-64 characters of A-Z, a-z, 0-9, _ and - (it becomes an MQTT topic level: no /, + or #)',
+      }),
+    ),
     currency: z
       .string({ error: typeError('a string') })
-      .regex(/^[A-Z]{3}$/, { error: 'must be three upper-case letters, e.g. EUR' }),
-    region: z
-      .string({ error: typeError('a string') })
-      .regex(/^[a-z]{2}-[a-z]+$/, { error: 'must look like eu-west' })
-      .default(DEFAULT_REGION),
+      .check(z.regex(/^[A-Z]{3}$/, { error: 'must be three upper-case letters, e.g. EUR' })),
+    region: z._default(
+      z
+        .string({ error: typeError('a string') })
+        .check(z.regex(/^[a-z]{2}-[a-z]+$/, { error: 'must look like eu-west' })),
+      DEFAULT_REGION,
+    ),
     items: z
       .array(orderItemSchema, { error: typeError('an array of items') })
-      .min(1, { error: 'must hold at least 1 item' })
-      .max(MAX_ITEMS, { error: `must hold at most ${MAX_ITEMS} items` }),
+      .check(
+        z.minLength(1, { error: 'must hold at least 1 item' }),
+        z.maxLength(MAX_ITEMS, { error: `must hold at most ${MAX_ITEMS} items` }),
+      ),
   },
   { error: objectError },
 );
@@ -69,10 +77,13 @@ export const payOrderBodySchema = z.strictObject(
 
 export const cancelOrderBodySchema = z.strictObject(
   {
-    reason: z
-      .string({ error: typeError('a string') })
-      .max(MAX_CANCEL_REASON_LENGTH, { error: `must be at most ${MAX_CANCEL_REASON_LENGTH} characters` })
-      .optional(),
+    reason: z.optional(
+      z.string({ error: typeError('a string') }).check(
+        z.maxLength(MAX_CANCEL_REASON_LENGTH, {
+          error: `must be at most ${MAX_CANCEL_REASON_LENGTH} characters`,
+        }),
+      ),
+    ),
   },
   { error: objectError },
 );

@@ -3,7 +3,7 @@
  * consumer, after Lambda gave up on them and sent their metadata to the on-failure destination. Pure: the replay
  * command reads the records and invokes the consumer.
  */
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** A stream batch Lambda gave up on, as the on-failure destination record names it (the data stays in the stream). */
 export interface StreamFailure {
@@ -30,25 +30,27 @@ export interface ReplayRange<F extends StreamFailure = StreamFailure> {
 }
 
 const DECIMAL = /^\d+$/;
-const sequenceNumber = z.string().regex(DECIMAL, 'a sequence number is a decimal string');
+const sequenceNumber = z.string().check(z.regex(DECIMAL, 'a sequence number is a decimal string'));
 
 /** The parts of Lambda's on-failure record for a Kinesis batch that a replay needs (other fields may come too). */
 const streamFailureRecordSchema = z
   .object({
-    requestContext: z.object({ functionArn: z.string().min(1), condition: z.string() }),
+    requestContext: z.object({ functionArn: z.string().check(z.minLength(1)), condition: z.string() }),
     KinesisBatchInfo: z.object({
-      shardId: z.string().min(1),
+      shardId: z.string().check(z.minLength(1)),
       startSequenceNumber: sequenceNumber,
       endSequenceNumber: sequenceNumber,
-      batchSize: z.number().int().min(1),
-      streamArn: z.string().min(1),
+      batchSize: z.number().check(z.int(), z.minimum(1)),
+      streamArn: z.string().check(z.minLength(1)),
     }),
   })
-  .refine(
-    // zod runs this even when a field failed: only compare what is a sequence number.
-    ({ KinesisBatchInfo: { startSequenceNumber: start, endSequenceNumber: end } }) =>
-      !(DECIMAL.test(start) && DECIMAL.test(end)) || compareSequenceNumbers(start, end) <= 0,
-    { message: 'startSequenceNumber is after endSequenceNumber', path: ['KinesisBatchInfo'] },
+  .check(
+    z.refine(
+      // zod runs this even when a field failed: only compare what is a sequence number.
+      ({ KinesisBatchInfo: { startSequenceNumber: start, endSequenceNumber: end } }) =>
+        !(DECIMAL.test(start) && DECIMAL.test(end)) || compareSequenceNumbers(start, end) <= 0,
+      { message: 'startSequenceNumber is after endSequenceNumber', path: ['KinesisBatchInfo'] },
+    ),
   );
 
 /**

@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import type { OrderCommand } from '../core/order.js';
+import type * as z from '../core/zod.js';
 import { newEventContext } from '../ids.js';
 import { logger } from '../observability.js';
 import { runOrderCommand } from '../order-commands.js';
@@ -9,7 +9,7 @@ import { makeIdempotentCommand } from './idempotent-command.js';
 import { parseJsonBody, readIdempotencyKey, readOrderId } from './request.js';
 import { jsonResponse } from './responses.js';
 
-export interface OrderCommandRouteOptions<S extends z.ZodType> {
+export interface OrderCommandRouteOptions<S extends z.ZodMiniType> {
   /** The function's name in serverless.yml; also the idempotency key prefix. */
   name: string;
   bodySchema: S;
@@ -21,7 +21,7 @@ export interface OrderCommandRouteOptions<S extends z.ZodType> {
  * `POST /orders/{orderId}/<command>`: parse the path, the key and the body at the edge, then run the command on the
  * order, guarded by the `Idempotency-Key`. Answers `202` with the order. Call once, at module scope.
  */
-export function orderCommandRoute<S extends z.ZodType>({
+export function orderCommandRoute<S extends z.ZodMiniType>({
   name,
   bodySchema,
   toCommand,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type * as z from 'zod';
 import { toFieldIssues } from '../core/field-issues.js';
 import { IDEMPOTENCY_KEY_PATTERN, ORDER_ID_PATTERN } from '../core/order-schema.js';
+import type * as z from '../core/zod.js';
 import {
   OrderNotFoundError,
   PayloadTooLargeError,
@@ -27,7 +27,7 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
  * Parses the JSON body through `schema`: 413 over 64 KiB, 415 unless `Content-Type` is JSON, 400 for bad JSON or
  * any field out of its rules. An absent body counts as `{}` when `emptyBodyAllowed` (e.g. cancel's optional reason).
  */
-export function parseJsonBody<S extends z.ZodType>(
+export function parseJsonBody<S extends z.ZodMiniType>(
   event: APIGatewayProxyEventV2,
   schema: S,
   { emptyBodyAllowed = false }: { emptyBodyAllowed?: boolean } = {},

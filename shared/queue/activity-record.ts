@@ -1,21 +1,21 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import * as z from 'zod';
 import type { ActivityRecord } from '../core/activity.js';
 import { toFieldIssues } from '../core/field-issues.js';
 import { ORDER_STATUSES } from '../core/status-machine.js';
+import * as z from '../core/zod.js';
 import { InvalidEventError } from '../errors.js';
 
 const activityRecordSchema = z.object({
-  eventId: z.string().min(1),
-  orderId: z.string().min(1),
+  eventId: z.string().check(z.minLength(1)),
+  orderId: z.string().check(z.minLength(1)),
   // Checked where it matters: notifyCustomer refuses (and logs) an id that cannot be a topic level.
   customerId: z.string(),
   status: z.enum(ORDER_STATUSES),
-  previousStatus: z.enum(ORDER_STATUSES).nullable(),
-  total: z.number().int().min(0),
+  previousStatus: z.nullable(z.enum(ORDER_STATUSES)),
+  total: z.number().check(z.int(), z.minimum(0)),
   currency: z.string(),
-  region: z.string().min(1),
-  seq: z.number().int().min(1),
+  region: z.string().check(z.minLength(1)),
+  seq: z.number().check(z.int(), z.minimum(1)),
   occurredAt: z.iso.datetime(),
 });
 

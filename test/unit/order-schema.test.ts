@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { toFieldIssues, toFieldName, toJsonPointer } from '../../shared/core/field-issues.js';
 import {
   cancelOrderBodySchema,
@@ -8,6 +7,7 @@ import {
   DEFAULT_REGION,
   payOrderBodySchema,
 } from '../../shared/core/order-schema.js';
+import type * as z from '../../shared/core/zod.js';
 import type { FieldIssue } from '../../shared/errors.js';
 import { createOrderRequestArb } from './arbitraries.js';
 
@@ -39,7 +39,7 @@ const withItemField = (field: string, value: unknown, index = 0): Json => {
 };
 
 /** The issues a schema reports for `input`, as the HTTP API shows them; `[]` when it parses. */
-function issuesOf(schema: z.ZodType, input: unknown): FieldIssue[] {
+function issuesOf(schema: z.ZodMiniType, input: unknown): FieldIssue[] {
   const result = schema.safeParse(input);
   return result.success ? [] : toFieldIssues(result.error);
 }
