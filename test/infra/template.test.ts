@@ -102,6 +102,11 @@ const publishToIot = (...topics: string[]) => [
  * encrypts the batch it gives up on, which its own role sends to the on-failure destination.
  */
 const SEND_FAILED_BATCHES = [...USE_KEY, `sqs:SendMessage on ${FAILURES_QUEUE}.Arn`];
+/** Lambda's Kinesis poller also lists the stream's shards, which serverless does not grant (serverless#8540). */
+const LIST_SHARDS = [
+  'kinesis:DescribeStreamSummary on OrderActivityStream.Arn',
+  'kinesis:ListShards on OrderActivityStream.Arn',
+];
 const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
   // Without an Idempotency-Key a failed publish discards the order it just wrote: hence DeleteItem.
   createOrder: [
@@ -136,8 +141,9 @@ const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
     'dynamodb:UpdateItem on AnalyticsTable.Arn',
     ...publishToIot('analytics/orders/summary'),
     ...SEND_FAILED_BATCHES,
+    ...LIST_SHARDS,
   ],
-  notifyCustomer: [...publishToIot('orders/*/*/status'), ...SEND_FAILED_BATCHES],
+  notifyCustomer: [...publishToIot('orders/*/*/status'), ...SEND_FAILED_BATCHES, ...LIST_SHARDS],
   // Reads and deletes the DLQs, sends back to their source queues, stages and parks in its table; no Scan.
   redriveDlq: [
     ...['FulfillmentDlq', 'ReviewDlq'].flatMap((dlq) => [
