@@ -16,6 +16,7 @@ const requestSchema = z.strictObject({
   dryRun: z.optional(z.boolean()),
   orderId: z.optional(z.string().check(z.minLength(1))),
   parkAfter: z.optional(z.number().check(z.int(), z.minimum(1))),
+  unpark: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
 });
 
 /** `serverless invoke -f redriveDlq --data '{"queue":"fulfillment","max":100}'`: redrives one queue's DLQ. */

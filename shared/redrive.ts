@@ -1,6 +1,6 @@
 import type { DeadLetterSource, ParkingStore, RedriveLock, RedriveTarget } from './core/ports.js';
 import { DEFAULT_PARK_AFTER, planRedrive } from './core/redrive.js';
-import { OrderflowError } from './errors.js';
+import { OrderflowError, ValidationError } from './errors.js';
 
 export interface RedrivePorts {
   source: DeadLetterSource;
@@ -17,6 +17,11 @@ export interface RedriveOptions {
   max?: number;
   orderId?: string;
   parkAfter?: number;
+  /**
+   * Parked messages (by message id) to put back first, their redrive count reset: the way back once the fix for a
+   * poison message shipped. Not with `dryRun`.
+   */
+  unpark?: readonly string[];
   /** Who holds the lock (a request id, a process id). */
   owner: string;
   lockTtlMs?: number;
@@ -37,6 +42,10 @@ export interface RedriveReport {
    * the next message of a group only once the head is gone, so these are listed, not planned.
    */
   unreadHeads: Array<{ messageId: string; groupId: string; seq: number | undefined }>;
+  /** Put back from the parked ones before planning (`unpark`). */
+  unparked: Array<{ messageId: string; groupId: string; seq: number | undefined }>;
+  /** Ids given to `unpark` that name no parked message of the queue. */
+  notParked: string[];
 }
 
 /** Another redrive of the same queue holds the lock. */
@@ -52,7 +61,7 @@ const RECEIVE_BATCH = 10;
 
 /**
  * Redrives a FIFO DLQ into its source queue without losing or reordering anything:
- * 1. takes the queue's lock (one redrive per queue at a time);
+ * 1. takes the queue's lock (one redrive per queue at a time), and puts back the parked messages named in `unpark`;
  * 2. reads the DLQ, staging each message in the parking store before deleting it from the DLQ (a FIFO DLQ shows
  *    only the head of each group, so the whole group must be read before it can be sorted);
  * 3. plans over everything staged (this run's and any a dead run left): each group in `seq` order, parking what was
@@ -64,11 +73,27 @@ const RECEIVE_BATCH = 10;
  * hidden), which it cannot plan without reading the rest of their groups.
  */
 export async function runRedrive(ports: RedrivePorts, options: RedriveOptions): Promise<RedriveReport> {
-  const { queue, owner } = options;
+  const { queue, owner, unpark = [] } = options;
+  if (options.dryRun && unpark.length > 0) {
+    throw new ValidationError([
+      {
+        field: 'unpark',
+        pointer: '#/unpark',
+        detail: 'changes the parking table: it cannot be part of a dry run',
+      },
+    ]);
+  }
   if (!(await ports.lock.lock(queue, owner, options.lockTtlMs ?? 15 * 60_000))) {
     throw new RedriveInProgressError(queue);
   }
   try {
+    const unparked: RedriveReport['unparked'] = [];
+    const notParked: string[] = [];
+    for (const messageId of unpark) {
+      const message = await ports.parking.unpark(queue, messageId);
+      if (message === undefined) notParked.push(messageId);
+      else unparked.push({ messageId, groupId: message.groupId, seq: message.seq });
+    }
     if (!options.dryRun) await stageAll(ports, queue);
     const staged = await ports.parking.staged(queue);
     const plan = planRedrive(staged, {
@@ -98,6 +123,8 @@ export async function runRedrive(ports: RedrivePorts, options: RedriveOptions): 
       })),
       waiting: plan.keep.length,
       unreadHeads: unread.map(({ messageId, groupId, seq }) => ({ messageId, groupId, seq })),
+      unparked,
+      notParked,
     };
     if (options.dryRun) return report;
     for (const { message, reason } of plan.park) {

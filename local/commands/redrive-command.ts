@@ -6,7 +6,7 @@ import { localRedrivePorts } from '../redrive-ports.js';
 import { type CommandIo, EXIT, positiveIntegerOption, runCommand, UsageError } from './command.js';
 import type { LocalTarget } from './local-target.js';
 
-export const REDRIVE_USAGE = `npm run redrive -- --queue ${REDRIVE_QUEUES.join('|')} [--dry-run] [--max N] [--order ID] [--park-after N]`;
+export const REDRIVE_USAGE = `npm run redrive -- --queue ${REDRIVE_QUEUES.join('|')} [--dry-run] [--max N] [--order ID] [--park-after N] [--unpark MESSAGE_ID ...]`;
 
 /**
  * `npm run redrive`: redrives a DLQ of the local cloud with the code of the `redriveDlq` Lambda, and prints its
@@ -46,10 +46,18 @@ interface RedriveArguments {
   max?: number;
   orderId?: string;
   parkAfter?: number;
+  unpark?: string[];
 }
 
 function parseRedriveArguments(argv: readonly string[]): RedriveArguments {
-  let values: { queue?: string; 'dry-run'?: boolean; max?: string; order?: string; 'park-after'?: string };
+  let values: {
+    queue?: string;
+    'dry-run'?: boolean;
+    max?: string;
+    order?: string;
+    'park-after'?: string;
+    unpark?: string[];
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -59,6 +67,7 @@ function parseRedriveArguments(argv: readonly string[]): RedriveArguments {
         max: { type: 'string' },
         order: { type: 'string' },
         'park-after': { type: 'string' },
+        unpark: { type: 'string', multiple: true },
       },
     }));
   } catch (error) {
@@ -73,11 +82,18 @@ function parseRedriveArguments(argv: readonly string[]): RedriveArguments {
   const max = positiveIntegerOption(values.max, 'max');
   const parkAfter = positiveIntegerOption(values['park-after'], 'park-after');
   if (values.order === '') throw new UsageError('--order needs an order id');
+  const unpark = values.unpark ?? [];
+  if (unpark.some((id) => id === ''))
+    throw new UsageError('--unpark needs the message id of a parked message');
+  if (unpark.length > 0 && values['dry-run']) {
+    throw new UsageError('--unpark changes the parking table: it cannot be part of a --dry-run');
+  }
   return {
     queue,
     dryRun: values['dry-run'] === true,
     ...(max === undefined ? {} : { max }),
     ...(values.order === undefined ? {} : { orderId: values.order }),
     ...(parkAfter === undefined ? {} : { parkAfter }),
+    ...(unpark.length === 0 ? {} : { unpark }),
   };
 }

@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { ParkingStore, ReceivedDeadLetter, RedriveLock } from '../core/ports.js';
 import * as z from '../core/zod.js';
 import { asDependencyError } from './dependency-error.js';
@@ -19,8 +25,10 @@ const storedMessageSchema = z.object({
 
 const stagedItemSchema = z.object({ stagedAt: z.number(), message: storedMessageSchema });
 const parkedItemSchema = z.object({ message: z.pick(storedMessageSchema, { groupId: true, seq: true }) });
+const parkedMessageSchema = z.object({ message: storedMessageSchema });
 
 const stagedKey = (queue: string, messageId: string) => ({ pk: `STAGED#${queue}`, sk: messageId });
+const parkedKey = (queue: string, messageId: string) => ({ pk: `PARKED#${queue}`, sk: messageId });
 const lockKey = (queue: string) => ({ pk: `LOCK#${queue}`, sk: 'LOCK' });
 
 /**
@@ -99,23 +107,24 @@ export function createParkingStore({
       }
     });
 
+  const stage = (queue: string, message: ReceivedDeadLetter): Promise<void> =>
+    send(async () => {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...stagedKey(queue, message.messageId), stagedAt: stagedAt(), message },
+        }),
+      );
+    }, message.orderId);
+
   return {
-    async stage(queue, message) {
-      await send(async () => {
-        await client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...stagedKey(queue, message.messageId), stagedAt: stagedAt(), message },
-          }),
-        );
-      }, message.orderId);
-    },
+    stage,
 
     async staged(queue) {
       const items = (await queryAll(`STAGED#${queue}`)).map((item) => stagedItemSchema.parse(item));
       return items
         .sort((a, b) => a.stagedAt - b.stagedAt || (a.message.messageId < b.message.messageId ? -1 : 1))
-        .map(({ message }) => ({ ...message, orderId: message.orderId, seq: message.seq }));
+        .map(({ message }) => toDeadLetter(message));
     },
 
     async park(queue, message, reason) {
@@ -124,8 +133,7 @@ export function createParkingStore({
           new PutCommand({
             TableName: tableName,
             Item: {
-              pk: `PARKED#${queue}`,
-              sk: message.messageId,
+              ...parkedKey(queue, message.messageId),
               reason,
               parkedAt: new Date(now()).toISOString(),
               message,
@@ -165,7 +173,28 @@ export function createParkingStore({
       });
     },
 
+    async unpark(queue, messageId) {
+      const parked = await send(async () => {
+        const { Item } = await client.send(
+          new GetCommand({ TableName: tableName, Key: parkedKey(queue, messageId), ConsistentRead: true }),
+        );
+        return Item;
+      });
+      if (parked === undefined) return undefined;
+      const message = { ...toDeadLetter(parkedMessageSchema.parse(parked).message), redriveCount: 0 };
+      await stage(queue, message);
+      await send(async () => {
+        await client.send(new DeleteCommand({ TableName: tableName, Key: parkedKey(queue, messageId) }));
+      }, message.orderId);
+      return message;
+    },
+
     release: unstage,
     unlock: releaseLock,
   };
+}
+
+/** A stored message as the port gives it: `orderId` and `seq` present, `undefined` when the body had none. */
+function toDeadLetter(message: z.infer<typeof storedMessageSchema>): ReceivedDeadLetter {
+  return { ...message, orderId: message.orderId, seq: message.seq };
 }

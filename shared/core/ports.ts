@@ -126,6 +126,12 @@ export interface ParkingStore {
   parkedAt(queue: string): Promise<Map<string, number>>;
   /** Removes a staged message once it is back in its source queue. */
   release(queue: string, message: ReceivedDeadLetter): Promise<void>;
+  /**
+   * Puts a parked message back among the staged ones with its redrive count reset (its fix shipped): staged first,
+   * then removed from the parked ones, so that a crash between leaves it in both and a second call completes it.
+   * `undefined` when no message of that id is parked.
+   */
+  unpark(queue: string, messageId: string): Promise<ReceivedDeadLetter | undefined>;
 }
 
 /** One redrive per queue at a time: a conditional write with an expiry. */

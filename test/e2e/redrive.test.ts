@@ -14,6 +14,8 @@ const CUSTOMER = 'cust-redrive';
 let cloud: LocalCloud;
 let mqtt: MqttClient;
 const statuses: Array<{ topic: string; status: unknown; seq: unknown }> = [];
+/** Parked by the poison test, put back by the next one. */
+const parkedIds: string[] = [];
 
 async function post(path: string, body: unknown) {
   const response = await fetch(`${cloud.endpoints.http}${path}`, {
@@ -132,6 +134,30 @@ describe('DLQ redrive on the local cloud', () => {
     expect(last.parked).toEqual([
       { messageId: expect.any(String), groupId: placed.orderId, reason: 'redriven 3 times (limit 3)' },
     ]);
+    parkedIds.push(...last.parked.map(({ messageId }) => messageId));
     expect(await messagesIn('FulfillmentDlq')).toBe(0);
   }, 240_000);
+
+  it('puts the parked message back once its fix shipped (--unpark), and the order goes on', async () => {
+    // Prepare: the message parked by the test before; its consumer is fixed.
+    const parkedId = await waitFor(() => parkedIds[0]);
+    await mqtt.subscribeAsync('orders/cust-poison/+/status', { qos: 1 });
+    cloud.setFunctionEnvironment('processOrder', { ORDERFLOW_FAULT_CUSTOMER_ID: undefined });
+
+    // Act
+    const report = await npmRunRedrive('--queue', 'fulfillment', '--unpark', parkedId);
+
+    // Assess
+    expect(report.unparked).toEqual([{ messageId: parkedId, groupId: expect.any(String), seq: 1 }]);
+    expect(report.moved.map(({ messageId, redriveCount }) => [messageId, redriveCount])).toEqual([
+      [parkedId, 1],
+    ]);
+    const placed = await waitFor(() =>
+      statuses.find(
+        (message) => message.topic.startsWith('orders/cust-poison/') && message.status === 'PLACED',
+      ),
+    );
+    expect(placed.seq).toBe(1);
+    expect(await messagesIn('FulfillmentDlq')).toBe(0);
+  }, 60_000);
 });

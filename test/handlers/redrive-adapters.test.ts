@@ -7,7 +7,13 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeadLetterSource } from '../../shared/adapters/dead-letter-source.js';
@@ -304,6 +310,53 @@ describe('createParkingStore', () => {
       },
       { TableName: PARKING_TABLE, Key: { pk: 'STAGED#fulfillment', sk: 'm-1' } },
     ]);
+  });
+
+  it('unparks a message by reading it, staging it with its redrive count reset, then deleting the parked copy', async () => {
+    // Prepare
+    const message = deadLetter({ redriveCount: 3 });
+    documentClient.on(GetCommand).resolves({
+      Item: {
+        pk: 'PARKED#fulfillment',
+        sk: 'm-1',
+        reason: 'redriven 3 times (limit 3)',
+        parkedAt: 'x',
+        message,
+      },
+    });
+    documentClient.on(PutCommand).resolves({});
+    documentClient.on(DeleteCommand).resolves({});
+
+    // Act
+    const unparked = await parkingStore().unpark(QUEUE, 'm-1');
+
+    // Assess
+    expect(unparked).toEqual({ ...message, redriveCount: 0 });
+    expect(documentClient.calls().map((call) => call.args[0].input)).toEqual([
+      { TableName: PARKING_TABLE, Key: { pk: 'PARKED#fulfillment', sk: 'm-1' }, ConsistentRead: true },
+      {
+        TableName: PARKING_TABLE,
+        Item: {
+          pk: 'STAGED#fulfillment',
+          sk: 'm-1',
+          stagedAt: NOW,
+          message: { ...message, redriveCount: 0 },
+        },
+      },
+      { TableName: PARKING_TABLE, Key: { pk: 'PARKED#fulfillment', sk: 'm-1' } },
+    ]);
+  });
+
+  it('unparks nothing, and writes nothing, for an id that is not parked', async () => {
+    // Prepare
+    documentClient.on(GetCommand).resolves({});
+
+    // Act
+    const unparked = await parkingStore().unpark(QUEUE, 'm-404');
+
+    // Assess
+    expect(unparked).toBeUndefined();
+    expect(documentClient.calls()).toHaveLength(1);
   });
 
   it('releases a staged message by deleting it', async () => {

@@ -60,6 +60,8 @@ describe('redriveDlq', () => {
     [{ queue: 'fulfillment', max: 0 }, 'max'],
     [{ queue: 'fulfillment', dryRun: 'yes' }, 'dryRun'],
     [{ queue: 'fulfillment', extra: true }, 'extra'],
+    [{ queue: 'fulfillment', unpark: [] }, 'unpark'],
+    [{ queue: 'fulfillment', unpark: [''] }, 'unpark[0]'],
   ])('refuses %j, naming the field %s, and touches nothing', async (event, field) => {
     // Act
     const running = handler(event, lambdaContext());

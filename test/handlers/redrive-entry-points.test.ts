@@ -21,6 +21,7 @@ interface RedriveRequest {
   max?: number;
   orderId?: string;
   parkAfter?: number;
+  unpark?: string[];
 }
 type Outcome = { report: RedriveReport } | { refused: string };
 type EntryPoint = (request: RedriveRequest) => Promise<Outcome>;
@@ -34,6 +35,7 @@ const viaCommand: EntryPoint = async (request) => {
   if (request.max !== undefined) args.push('--max', String(request.max));
   if (request.orderId !== undefined) args.push('--order', request.orderId);
   if (request.parkAfter !== undefined) args.push('--park-after', String(request.parkAfter));
+  for (const messageId of request.unpark ?? []) args.push('--unpark', messageId);
   const io = capturedIo();
   const code = await redriveCommand(
     args,
@@ -209,6 +211,43 @@ describe.each([
       report: { moved: [], parked: [{ reason: 'redriven 1 times (limit 1)' }] },
     });
     expect(whereabouts()).toEqual({ source: [], dlq: [], staged: [], parked: ['A1'] });
+  });
+
+  it('puts a parked message back with --unpark: it goes first, counted afresh, and its order follows', async () => {
+    // Prepare: A1 was parked after its third redrive; A2 waits behind it.
+    deadLetter(ORDER_A, 1, 3);
+    deadLetter(ORDER_A, 2, 0);
+    await redrive({ queue: 'fulfillment' });
+
+    // Act: the fix shipped.
+    const outcome = await redrive({ queue: 'fulfillment', unpark: ['A1', 'Z9'] });
+
+    // Assess
+    expect(outcome).toMatchObject({
+      report: {
+        unparked: [{ messageId: 'A1', groupId: ORDER_A, seq: 1 }],
+        notParked: ['Z9'],
+        moved: [
+          { messageId: 'A1', redriveCount: 1 },
+          { messageId: 'A2', redriveCount: 1 },
+        ],
+      },
+    });
+    expect(whereabouts()).toEqual({ source: ['A1', 'A2'], dlq: [], staged: [], parked: [] });
+  });
+
+  it('refuses to unpark in a dry run, and touches nothing', async () => {
+    // Prepare
+    deadLetter(ORDER_A, 1, 3);
+    await redrive({ queue: 'fulfillment' });
+    const before = whereabouts();
+
+    // Act
+    const outcome = await redrive({ queue: 'fulfillment', dryRun: true, unpark: ['A1'] });
+
+    // Assess
+    expect(outcome).toEqual({ refused: expect.stringMatching(/unpark.*(dry run|--dry-run)/) });
+    expect(whereabouts()).toEqual(before);
   });
 
   it('refuses to run while another redrive of the queue holds the lock, and touches no message', async () => {

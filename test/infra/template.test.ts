@@ -144,7 +144,7 @@ const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
     ...LIST_SHARDS,
   ],
   notifyCustomer: [...publishToIot('orders/*/*/status'), ...SEND_FAILED_BATCHES, ...LIST_SHARDS],
-  // Reads and deletes the DLQs, sends back to their source queues, stages and parks in its table; no Scan.
+  // Reads and deletes the DLQs, sends back to their source queues, stages, parks and unparks in its table; no Scan.
   redriveDlq: [
     ...['FulfillmentDlq', 'ReviewDlq'].flatMap((dlq) => [
       `sqs:GetQueueUrl on ${dlq}.Arn`,
@@ -155,6 +155,7 @@ const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
       `sqs:GetQueueUrl on ${queue}.Arn`,
       `sqs:SendMessage on ${queue}.Arn`,
     ]),
+    'dynamodb:GetItem on ParkingTable.Arn',
     'dynamodb:PutItem on ParkingTable.Arn',
     'dynamodb:DeleteItem on ParkingTable.Arn',
     'dynamodb:Query on ParkingTable.Arn',

@@ -21,6 +21,7 @@ export type FaultPoint =
   | 'send'
   | 'sendThenCrash'
   | 'release'
+  | 'unpark'
   | 'lockRelease';
 
 export class InjectedFault extends Error {
@@ -229,6 +230,18 @@ export class FakeParkingStore implements ParkingStore {
     await tick();
     this.faults.check('release');
     this.#of(this.#staged, queue).delete(message.messageId);
+  }
+
+  /** Fault point `unpark`: after staging, before the parked copy is removed. */
+  async unpark(queue: string, messageId: string): Promise<ReceivedDeadLetter | undefined> {
+    await tick();
+    const parked = this.#of(this.#parked, queue).get(messageId);
+    if (parked === undefined) return undefined;
+    const message = { ...parked.message, redriveCount: 0 };
+    this.#of(this.#staged, queue).set(messageId, message);
+    this.faults.check('unpark');
+    this.#of(this.#parked, queue).delete(messageId);
+    return { ...message };
   }
 
   stagedNow(queue: string): ReceivedDeadLetter[] {

@@ -7,7 +7,13 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Attributes, evaluateCondition } from './fake-dynamodb.js';
 
@@ -87,6 +93,10 @@ export class MockedRedriveAws {
       this.#check(input);
       this.table.delete(keyOf(input.Key));
       return {};
+    });
+    this.dynamodb.on(GetCommand).callsFake((input) => {
+      const item = this.table.get(keyOf(input.Key));
+      return item === undefined ? {} : { Item: structuredClone(item) };
     });
     this.dynamodb.on(QueryCommand).callsFake((input) => {
       if (input.KeyConditionExpression !== 'pk = :pk') throw new Error('only pk = :pk queries are mocked');

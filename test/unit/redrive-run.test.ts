@@ -140,6 +140,74 @@ describe('runRedrive', () => {
     expect(ids(world.parking.stagedNow(QUEUE))).toEqual(['A-2-0']);
   });
 
+  it('puts a parked message back once its fix shipped: it goes first, counted afresh, and its group follows', async () => {
+    // Prepare: A1 parked, A2 held behind it.
+    const world = worldWith(deadLetter('A', 1, { redriveCount: 3 }), deadLetter('A', 2));
+    await run(world);
+
+    // Act
+    const report = await run(world, { unpark: ['A-1-3'] });
+
+    // Assess
+    expect(report.unparked).toEqual([{ messageId: 'A-1-3', groupId: 'A', seq: 1 }]);
+    expect(report.moved.map(({ messageId, redriveCount }) => [messageId, redriveCount])).toEqual([
+      ['A-1-3', 1],
+      ['A-2-0', 1],
+    ]);
+    expect(sourceOf(world)).toEqual(['A1', 'A2']);
+    expect(world.parking.parkedNow(QUEUE)).toEqual([]);
+    expect(world.parking.stagedNow(QUEUE)).toEqual([]);
+  });
+
+  it('reports an id that names no parked message and changes nothing for it', async () => {
+    // Prepare
+    const world = worldWith(deadLetter('A', 1, { redriveCount: 3 }));
+    await run(world);
+
+    // Act
+    const report = await run(world, { unpark: ['no-such-message'] });
+
+    // Assess
+    expect(report).toMatchObject({ unparked: [], notParked: ['no-such-message'], moved: [] });
+    expect(ids(world.parking.parkedNow(QUEUE).map(({ message }) => message))).toEqual(['A-1-3']);
+  });
+
+  it('loses nothing when an unpark dies between staging and removing the parked copy, and a second one completes it', async () => {
+    // Prepare
+    const world = worldWith(deadLetter('A', 1, { redriveCount: 3 }), deadLetter('A', 2));
+    await run(world);
+    world.faults.failAt('unpark', 1);
+
+    // Act
+    const dying = run(world, { unpark: ['A-1-3'] });
+    await expect(dying).rejects.toBeInstanceOf(InjectedFault);
+    const between = {
+      staged: ids(world.parking.stagedNow(QUEUE)).sort(),
+      parked: ids(world.parking.parkedNow(QUEUE).map(({ message }) => message)),
+    };
+    const report = await run(world, { unpark: ['A-1-3'] });
+
+    // Assess
+    expect(between).toEqual({ staged: ['A-1-3', 'A-2-0'], parked: ['A-1-3'] });
+    expect(report.unparked).toEqual([{ messageId: 'A-1-3', groupId: 'A', seq: 1 }]);
+    expect(sourceOf(world)).toEqual(['A1', 'A2']);
+    expect(world.parking.parkedNow(QUEUE)).toEqual([]);
+  });
+
+  it('refuses to unpark in a dry run, before taking the lock', async () => {
+    // Prepare
+    const world = worldWith(deadLetter('A', 1, { redriveCount: 3 }));
+    await run(world);
+
+    // Act
+    const running = run(world, { dryRun: true, unpark: ['A-1-3'] });
+
+    // Assess
+    await expect(running).rejects.toMatchObject({ name: 'ValidationError', issues: [{ field: 'unpark' }] });
+    expect(world.lock.isHeld(QUEUE)).toBe(false);
+    expect(world.parking.parkedNow(QUEUE)).toHaveLength(1);
+  });
+
   it('refuses a second concurrent run with RedriveInProgressError and lets it change nothing', async () => {
     // Prepare
     const world = worldWith(deadLetter('A', 2), deadLetter('A', 1), deadLetter('B', 1));
