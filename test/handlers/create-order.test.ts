@@ -16,11 +16,12 @@ import {
 import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
+  expectServiceUnavailable,
   IDEMPOTENCY_TABLE,
   invoke,
-  ORDER_EVENTS_TOPIC_ARN,
   ORDERS_TABLE,
   OrderWorld,
+  orderEventPublish,
   snsThrottling,
   useOrderWorld,
 } from '../support/order-world.js';
@@ -132,17 +133,10 @@ describe('createOrder (POST /orders)', () => {
       Item: { ...response.body, pendingEvent },
       ConditionExpression: 'attribute_not_exists(orderId)',
     });
-    expect(world.sns).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
-      TopicArn: ORDER_EVENTS_TOPIC_ARN,
-      MessageGroupId: orderId,
-      MessageDeduplicationId: `${orderId}:1`,
-      MessageAttributes: {
-        eventType: { DataType: 'String', StringValue: 'OrderPlaced' },
-        total: { DataType: 'Number', StringValue: String(CREATE_ORDER_TOTAL) },
-        currency: { DataType: 'String', StringValue: 'EUR' },
-        region: { DataType: 'String', StringValue: 'eu-west' },
-      },
-    });
+    expect(world.sns).toHaveReceivedCommandExactlyOnceWith(
+      PublishCommand,
+      orderEventPublish(orderId, 1, 'OrderPlaced'),
+    );
     expect(world.publishedEvents()).toEqual([
       world.documentClient.commandCalls(PutCommand)[0]?.args[0].input.Item?.pendingEvent,
     ]);
@@ -319,15 +313,7 @@ describe('createOrder (POST /orders)', () => {
         const response = await postOrder(body, { 'idempotency-key': IDEMPOTENCY_KEY });
 
         // Assess
-        expect(response.statusCode).toBe(503);
-        expect(response.headers['retry-after']).toBe('1');
-        expect(response.headers['content-type']).toBe('application/problem+json');
-        expect(response.body).toMatchObject({
-          type: '/problems/service-unavailable',
-          title: 'Temporarily unavailable',
-          status: 503,
-          detail: expect.stringContaining('DynamoDB'),
-        });
+        expectServiceUnavailable(response, 'DynamoDB');
         expect(world.sns).not.toHaveReceivedAnyCommand();
         expect(world.dynamodb).toHaveReceivedCommandExactlyOnceWith(DeleteItemCommand, {
           TableName: IDEMPOTENCY_TABLE,
@@ -355,14 +341,7 @@ describe('createOrder (POST /orders)', () => {
       const response = await postOrder(createOrderBody(), { 'idempotency-key': IDEMPOTENCY_KEY });
 
       // Assess
-      expect(response.statusCode).toBe(503);
-      expect(response.headers['retry-after']).toBe('1');
-      expect(response.headers['content-type']).toBe('application/problem+json');
-      expect(response.body).toMatchObject({
-        type: '/problems/service-unavailable',
-        status: 503,
-        detail: expect.stringContaining('DynamoDB'),
-      });
+      expectServiceUnavailable(response, 'DynamoDB');
       expect(world.documentClient).not.toHaveReceivedAnyCommand();
       expect(world.sns).not.toHaveReceivedAnyCommand();
     });
@@ -375,13 +354,7 @@ describe('createOrder (POST /orders)', () => {
       const response = await postOrder(createOrderBody(), { 'idempotency-key': IDEMPOTENCY_KEY });
 
       // Assess
-      expect(response.statusCode).toBe(503);
-      expect(response.headers['retry-after']).toBe('1');
-      expect(response.body).toMatchObject({
-        type: '/problems/service-unavailable',
-        status: 503,
-        detail: expect.stringContaining('SNS'),
-      });
+      expectServiceUnavailable(response, 'SNS');
       const written = firstWrittenOrder();
       const orderId = String(written.orderId);
       expect(world.orders.item(orderId)).toMatchObject({
@@ -440,9 +413,7 @@ describe('createOrder (POST /orders)', () => {
       const response = await postOrder(createOrderBody());
 
       // Assess
-      expect(response.statusCode).toBe(503);
-      expect(response.headers['retry-after']).toBe('1');
-      expect(response.body).toMatchObject({ type: '/problems/service-unavailable', status: 503 });
+      expectServiceUnavailable(response);
       const orderId = String(firstWrittenOrder().orderId);
       expect(world.documentClient).toHaveReceivedCommandExactlyOnceWith(DeleteCommand, {
         TableName: ORDERS_TABLE,

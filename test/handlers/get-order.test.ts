@@ -5,6 +5,7 @@ import { orderItem, orderPlacedEvent, storedOrder } from '../support/order-fixtu
 import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
+  expectServiceUnavailable,
   invoke,
   ORDERS_TABLE,
   OrderWorld,
@@ -77,13 +78,6 @@ describe('getOrder (GET /orders/{orderId})', () => {
     const response = await getOrder(ORDER_ID);
 
     // Assess
-    expect(response.statusCode).toBe(503);
-    expect(response.headers['retry-after']).toBe('1');
-    expect(response.headers['content-type']).toBe('application/problem+json');
-    expect(response.body).toMatchObject({
-      type: '/problems/service-unavailable',
-      status: 503,
-      detail: expect.stringContaining('DynamoDB'),
-    });
+    expectServiceUnavailable(response, 'DynamoDB');
   });
 });

@@ -17,11 +17,12 @@ import {
 import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
+  expectServiceUnavailable,
   IDEMPOTENCY_TABLE,
   invoke,
-  ORDER_EVENTS_TOPIC_ARN,
   ORDERS_TABLE,
   OrderWorld,
+  orderEventPublish,
   snsThrottling,
   useOrderWorld,
 } from '../support/order-world.js';
@@ -123,17 +124,10 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
       ExpressionAttributeNames: { '#version': 'version' },
       ExpressionAttributeValues: { ':expectedVersion': 1 },
     });
-    expect(world.sns).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
-      TopicArn: ORDER_EVENTS_TOPIC_ARN,
-      MessageGroupId: ORDER_ID,
-      MessageDeduplicationId: `${ORDER_ID}:2`,
-      MessageAttributes: {
-        eventType: { DataType: 'String', StringValue: 'OrderPaid' },
-        total: { DataType: 'Number', StringValue: String(CREATE_ORDER_TOTAL) },
-        currency: { DataType: 'String', StringValue: 'EUR' },
-        region: { DataType: 'String', StringValue: 'eu-west' },
-      },
-    });
+    expect(world.sns).toHaveReceivedCommandExactlyOnceWith(
+      PublishCommand,
+      orderEventPublish(ORDER_ID, 2, 'OrderPaid'),
+    );
     expect(world.publishedEvents()).toEqual([
       world.documentClient.commandCalls(PutCommand)[0]?.args[0].input.Item?.pendingEvent,
     ]);
@@ -303,16 +297,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
       );
 
       // Assess
-      expect(response.statusCode).toBe(503);
-      expect(response.headers['retry-after']).toBe('1');
-      expect(response.headers['content-type']).toBe('application/problem+json');
-      expect(response.body).toMatchObject({
-        type: '/problems/service-unavailable',
-        title: 'Temporarily unavailable',
-        status: 503,
-        detail: expect.stringContaining('SNS'),
-        orderId: ORDER_ID,
-      });
+      expectServiceUnavailable(response, 'SNS', { orderId: ORDER_ID });
       expect(world.orders.item(ORDER_ID)).toEqual({
         ...paidOrder(placed),
         ...PAID_WITH_KEY,
@@ -380,13 +365,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
         );
 
         // Assess
-        expect(response.statusCode).toBe(503);
-        expect(response.headers['retry-after']).toBe('1');
-        expect(response.body).toMatchObject({
-          type: '/problems/service-unavailable',
-          status: 503,
-          detail: expect.stringContaining('DynamoDB'),
-        });
+        expectServiceUnavailable(response, 'DynamoDB');
         expect(world.sns).not.toHaveReceivedAnyCommand();
         expect(world.orders.item(ORDER_ID)).toEqual(placed);
         expect(world.idempotency.size).toBe(0);
@@ -416,9 +395,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
       const response = await payOrder(ORDER_ID, { amount: CREATE_ORDER_TOTAL });
 
       // Assess
-      expect(response.statusCode).toBe(503);
-      expect(response.headers['retry-after']).toBe('1');
-      expect(response.body).toMatchObject({ type: '/problems/service-unavailable', status: 503 });
+      expectServiceUnavailable(response);
       expect(world.timeline()).toEqual(['orders.Get']);
     });
 
@@ -435,13 +412,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
       );
 
       // Assess
-      expect(response.statusCode).toBe(503);
-      expect(response.headers['retry-after']).toBe('1');
-      expect(response.body).toMatchObject({
-        type: '/problems/service-unavailable',
-        status: 503,
-        detail: expect.stringContaining('DynamoDB'),
-      });
+      expectServiceUnavailable(response, 'DynamoDB');
       expect(world.documentClient).not.toHaveReceivedAnyCommand();
       expect(world.sns).not.toHaveReceivedAnyCommand();
     });

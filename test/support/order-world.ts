@@ -32,15 +32,55 @@ import {
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import type { HttpResponse } from '../../shared/http/responses.js';
 import { lambdaContext } from './api-event.js';
 import type { Attributes, Expression } from './fake-dynamodb.js';
 import { FakeTable, fromAttributeMap, toAttributeMap } from './fake-dynamodb.js';
+import { CREATE_ORDER_TOTAL } from './order-fixtures.js';
 
 export const ORDERS_TABLE = 'orderflow-test-orders';
 export const IDEMPOTENCY_TABLE = 'orderflow-test-idempotency';
 export const ORDER_EVENTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:orderflow-test-order-events.fifo';
+
+/**
+ * The SNS Publish of an event of the test order (`CREATE_ORDER_TOTAL`, EUR, eu-west): its order as message group,
+ * `orderId:seq` as deduplication id, and the four attributes the subscriptions filter on.
+ */
+export function orderEventPublish(orderId: string, seq: number, eventType: string) {
+  return {
+    TopicArn: ORDER_EVENTS_TOPIC_ARN,
+    MessageGroupId: orderId,
+    MessageDeduplicationId: `${orderId}:${seq}`,
+    MessageAttributes: {
+      eventType: { DataType: 'String', StringValue: eventType },
+      total: { DataType: 'Number', StringValue: String(CREATE_ORDER_TOTAL) },
+      currency: { DataType: 'String', StringValue: 'EUR' },
+      region: { DataType: 'String', StringValue: 'eu-west' },
+    },
+  };
+}
+
+/**
+ * Asserts a `503` problem that asks for a retry in a second (`Retry-After: 1`), naming the dependency that failed
+ * when given, with any further body fields in `body`.
+ */
+export function expectServiceUnavailable(
+  response: ParsedResponse,
+  dependency?: string,
+  body: Record<string, unknown> = {},
+): void {
+  expect(response.statusCode).toBe(503);
+  expect(response.headers['retry-after']).toBe('1');
+  expect(response.headers['content-type']).toBe('application/problem+json');
+  expect(response.body).toMatchObject({
+    type: '/problems/service-unavailable',
+    title: 'Temporarily unavailable',
+    status: 503,
+    ...(dependency === undefined ? {} : { detail: expect.stringContaining(dependency) }),
+    ...body,
+  });
+}
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
