@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import { waitFor } from '../support/wait-for.js';
-import { refOf, startTestCloud } from './local-cloud.js';
+import { postJson, refOf, startTestCloud } from './local-cloud.js';
 
 const FAULTY_CUSTOMER = 'cust-analytics-fault';
 
@@ -13,14 +13,9 @@ let cloud: LocalCloud;
 let mqtt: MqttClient;
 const received: Array<{ topic: string; payload: Record<string, unknown> }> = [];
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${cloud.endpoints.http}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
+/** POSTs to this test's cloud. */
+const post = (path: string, body: unknown, headers?: Record<string, string>) =>
+  postJson(cloud, path, body, headers);
 
 /**
  * Puts status changes on the stream directly, as processOrder would; returns their sequence numbers. One partition
@@ -82,8 +77,8 @@ describe('analytics and notifications on the local cloud', () => {
       currency: 'EUR',
       items: [{ sku: 'BOOK-1', quantity: 1, unitPrice: 1500 }],
     });
-    const orderId = String(placed.orderId);
-    await post(`/orders/${orderId}/pay`, { amount: placed.total });
+    const orderId = String(placed.body.orderId);
+    await post(`/orders/${orderId}/pay`, { amount: placed.body.total });
 
     // Assess
     const topic = `orders/cust-watcher/${orderId}/status`;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
 import { waitFor } from '../support/wait-for.js';
 import { readStream } from './kinesis-reader.js';
-import { refOf, startTestCloud } from './local-cloud.js';
+import { postJson, refOf, startTestCloud } from './local-cloud.js';
 
 const FAULTY_CUSTOMER = 'cust-faulty';
 
@@ -21,14 +21,9 @@ const order = (customerId: string, unitPrice = 2500) => ({
   items: [{ sku: 'BOOK-1', quantity: 2, unitPrice }],
 });
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${cloud.endpoints.http}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+/** POSTs to this test's cloud. */
+const post = (path: string, body: unknown, headers?: Record<string, string>) =>
+  postJson(cloud, path, body, headers);
 
 async function placeAndPay(customerId: string): Promise<string> {
   const placed = await post('/orders', order(customerId));

@@ -36,6 +36,39 @@ export async function startTestCloud(
   return { cloud, logs };
 }
 
+/** POSTs a JSON body (a string is sent as it is) to the cloud's HTTP API: the status, headers and parsed body. */
+export async function postJson(
+  cloud: LocalCloud,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(`${cloud.endpoints.http}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+/** How many messages a queue of the stack holds, visible or in flight. */
+export async function messagesIn(cloud: LocalCloud, logicalId: string): Promise<number> {
+  const { Attributes } = await cloud.clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: refOf(cloud, logicalId),
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
 /** The local name or ARN a template resource was provisioned as (what `Ref` gives). */
 export function refOf(cloud: LocalCloud, logicalId: string): string {
   const resource = cloud.stack.resources[logicalId];

@@ -2,7 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
-import { refOf, startTestCloud, tapTopic } from './local-cloud.js';
+import { postJson, refOf, startTestCloud, tapTopic } from './local-cloud.js';
 
 let cloud: LocalCloud;
 let tap: Awaited<ReturnType<typeof tapTopic>>;
@@ -16,18 +16,9 @@ const orderBody = {
   ],
 };
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${cloud.endpoints.http}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
+/** POSTs to this test's cloud. */
+const post = (path: string, body: unknown, headers?: Record<string, string>) =>
+  postJson(cloud, path, body, headers);
 
 async function storedOrder(orderId: string) {
   const { Item } = await cloud.clients.dynamodb.send(

@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
@@ -7,7 +6,7 @@ import { redriveCommand } from '../../local/commands/redrive-command.js';
 import type { RedriveReport } from '../../shared/redrive.js';
 import { capturedIo } from '../support/command-harness.js';
 import { waitFor } from '../support/wait-for.js';
-import { refOf, startTestCloud } from './local-cloud.js';
+import { messagesIn, postJson, startTestCloud } from './local-cloud.js';
 
 const CUSTOMER = 'cust-redrive';
 
@@ -17,27 +16,9 @@ const statuses: Array<{ topic: string; status: unknown; seq: unknown }> = [];
 /** Parked by the poison test, put back by the next one. */
 const parkedIds: string[] = [];
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${cloud.endpoints.http}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
-
-async function messagesIn(logicalId: string): Promise<number> {
-  const { Attributes } = await cloud.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: refOf(cloud, logicalId),
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
+/** POSTs to this test's cloud. */
+const post = (path: string, body: unknown, headers?: Record<string, string>) =>
+  postJson(cloud, path, body, headers);
 
 /** Runs `npm run redrive -- <args>` against this test's cloud (the command's code, in this process). */
 async function npmRunRedrive(...args: string[]): Promise<RedriveReport> {
@@ -73,10 +54,10 @@ describe('DLQ redrive on the local cloud', () => {
       currency: 'EUR',
       items: [{ sku: 'BOOK-1', quantity: 1, unitPrice: 1500 }],
     });
-    const orderId = String(placed.orderId);
-    await post(`/orders/${orderId}/pay`, { amount: placed.total });
+    const orderId = String(placed.body.orderId);
+    await post(`/orders/${orderId}/pay`, { amount: placed.body.total });
     await post(`/orders/${orderId}/cancel`, { reason: 'too slow' });
-    await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 3, {
+    await waitFor(async () => (await messagesIn(cloud, 'FulfillmentDlq')) === 3, {
       timeoutMs: 80_000,
       intervalMs: 500,
       description: 'OrderPlaced, OrderPaid and OrderCancelled in the DLQ',
@@ -94,7 +75,7 @@ describe('DLQ redrive on the local cloud', () => {
       [orderId, 3, 1],
     ]);
     expect(report.parked).toEqual([]);
-    expect(await messagesIn('FulfillmentDlq')).toBe(0);
+    expect(await messagesIn(cloud, 'FulfillmentDlq')).toBe(0);
     const seen = await waitFor(() => {
       const mine = statuses.filter((message) => message.topic === `orders/${CUSTOMER}/${orderId}/status`);
       return mine.length >= 3 ? mine : undefined;
@@ -116,26 +97,26 @@ describe('DLQ redrive on the local cloud', () => {
       items: [{ sku: 'PEN-7', quantity: 1, unitPrice: 250 }],
     });
     const inDlq = { timeoutMs: 60_000, intervalMs: 500, description: 'the poison message in the DLQ' };
-    await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
+    await waitFor(async () => (await messagesIn(cloud, 'FulfillmentDlq')) === 1, inDlq);
 
     // Act: `npm run redrive` after each return to the DLQ: three times it goes back, the fourth it is parked (limit 3).
     const reports = [];
     for (let redrive = 1; redrive <= 3; redrive += 1) {
       reports.push(await npmRunRedrive('--queue', 'fulfillment'));
-      await waitFor(async () => (await messagesIn('FulfillmentDlq')) === 1, inDlq);
+      await waitFor(async () => (await messagesIn(cloud, 'FulfillmentDlq')) === 1, inDlq);
     }
     const last = await npmRunRedrive('--queue', 'fulfillment');
 
     // Assess
     expect(
       reports.map((report) => report.moved.map(({ groupId, redriveCount }) => [groupId, redriveCount])),
-    ).toEqual([[[placed.orderId, 1]], [[placed.orderId, 2]], [[placed.orderId, 3]]]);
+    ).toEqual([[[placed.body.orderId, 1]], [[placed.body.orderId, 2]], [[placed.body.orderId, 3]]]);
     expect(last.moved).toEqual([]);
     expect(last.parked).toEqual([
-      { messageId: expect.any(String), groupId: placed.orderId, reason: 'redriven 3 times (limit 3)' },
+      { messageId: expect.any(String), groupId: placed.body.orderId, reason: 'redriven 3 times (limit 3)' },
     ]);
     parkedIds.push(...last.parked.map(({ messageId }) => messageId));
-    expect(await messagesIn('FulfillmentDlq')).toBe(0);
+    expect(await messagesIn(cloud, 'FulfillmentDlq')).toBe(0);
   }, 240_000);
 
   it('puts the parked message back once its fix shipped (--unpark), and the order goes on', async () => {
@@ -158,6 +139,6 @@ describe('DLQ redrive on the local cloud', () => {
       ),
     );
     expect(placed.seq).toBe(1);
-    expect(await messagesIn('FulfillmentDlq')).toBe(0);
+    expect(await messagesIn(cloud, 'FulfillmentDlq')).toBe(0);
   }, 60_000);
 });

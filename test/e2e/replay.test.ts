@@ -1,6 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { ReplayReport } from '../../shared/replay.js';
 import { capturedIo } from '../support/command-harness.js';
 import { waitFor } from '../support/wait-for.js';
-import { refOf, startTestCloud } from './local-cloud.js';
+import { messagesIn, refOf, startTestCloud } from './local-cloud.js';
 
 const FAULTY_CUSTOMER = 'cust-replay-fault';
 const REGION = 'zz-replay';
@@ -70,19 +70,6 @@ async function windowFigures() {
   );
   const { placed, paid, cancelled, fulfilled, revenue } = unmarshall(Item ?? {}) as Record<string, number>;
   return { placed, paid, cancelled, fulfilled, revenue };
-}
-
-async function failureRecordsInQueue(): Promise<number> {
-  const { Attributes } = await cloud.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: refOf(cloud, 'ActivityFailuresQueue'),
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
 }
 
 beforeAll(async () => {
@@ -160,7 +147,7 @@ describe('npm run replay on the local cloud', () => {
     });
     const exact = { placed: 1, paid: 1, cancelled: 1, fulfilled: 0, revenue: 4500 };
     expect(await windowFigures()).toEqual(exact);
-    expect(await failureRecordsInQueue()).toBe(0);
+    expect(await messagesIn(cloud, 'ActivityFailuresQueue')).toBe(0);
 
     // A second replay finds nothing to do; a record of the next minute closes the window with the exact figures.
     expect(await npmRunReplay('--from', 'activity-failures')).toMatchObject({
