@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
 import { type Emulators, startEmulators } from './emulators.js';
+import { deadLettersOf, type MonitoredSource, startEventSourceMonitor } from './event-source-monitor.js';
 import { startHttpApi } from './http-api.js';
 import { startLambdaApi } from './lambda-api.js';
 import { startKinesisPoller } from './pollers/kinesis-poller.js';
 import { startSqsPoller } from './pollers/sqs-poller.js';
 import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './ports.js';
-import { createFunctionRuntime } from './runtime/function-runtime.js';
+import { createFunctionRuntime, DEFAULT_FUNCTION_CONCURRENCY } from './runtime/function-runtime.js';
 import { loadPackagedStack } from './template/load-template.js';
 import type { ProvisionedStack } from './template/model.js';
 import { provisionStack } from './template/provision.js';
@@ -33,6 +34,13 @@ export interface LocalCloudOptions {
    * DLQ in seconds instead of minutes. Unset: the template's timeouts, as deployed.
    */
   maxVisibilityTimeoutSeconds?: number;
+  /**
+   * Execution environments per function at most (default 10, or `ORDERFLOW_FUNCTION_CONCURRENCY`): the local
+   * stand-in for the account's concurrency. A function's reserved concurrency lowers it.
+   */
+  functionConcurrency?: number;
+  /** Event source status lines every this many ms while records fail or are retried (default 5 s; 0: never). */
+  statusIntervalMs?: number;
 }
 
 export interface LocalCloudEndpoints {
@@ -53,6 +61,8 @@ export interface LocalCloud {
   stack: ProvisionedStack;
   /** SDK clients pointed at the emulators, for tests and tools. */
   clients: LocalClients;
+  /** Execution environments per function at most (a reserved concurrency may lower it for one function). */
+  functionConcurrency: number;
   /**
    * Changes the environment of a function (by its serverless.yml name) from its next cold start, as a
    * configuration update does on AWS — how a test turns a test-only switch off again.
@@ -110,15 +120,28 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region,
       accountId: LOCAL_ACCOUNT_ID,
       output: options.functionOutput ?? 'inherit',
+      concurrency: options.functionConcurrency ?? functionConcurrencyFromEnv(),
+      log,
     });
     stoppers.push(() => runtime.close());
 
+    const monitored: MonitoredSource[] = [];
     for (const source of stack.eventSources) {
       if (!source.enabled) continue;
       const invoke = runtime.invoker(source.functionName);
       const poller =
         source.kind === 'sqs'
-          ? startSqsPoller({ source, sqs: clients.sqs, invoke, region, log })
+          ? startSqsPoller({
+              source,
+              sqs: clients.sqs,
+              invoke,
+              region,
+              log,
+              concurrency: Math.min(
+                runtime.concurrencyLimit(source.functionName),
+                source.maximumConcurrency ?? Number.POSITIVE_INFINITY,
+              ),
+            })
           : startKinesisPoller({
               source,
               kinesis: clients.kinesis,
@@ -129,6 +152,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               log,
             });
       stoppers.push(() => poller.stop());
+      monitored.push({
+        label: `${source.kind === 'sqs' ? nameOfQueueUrl(source.queueUrl) : source.streamName} → ${source.functionName}`,
+        stats: () => poller.stats(),
+        deadLetters: await deadLettersOf(source, stack.resources, clients.sqs),
+      });
+    }
+    if (options.statusIntervalMs !== 0) {
+      const monitor = startEventSourceMonitor({
+        sources: monitored,
+        sqs: clients.sqs,
+        intervalMs: options.statusIntervalMs,
+        print: log,
+      });
+      stoppers.push(async () => monitor.stop());
     }
 
     const httpApi = await startHttpApi({
@@ -159,6 +196,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region,
       stack,
       clients,
+      functionConcurrency:
+        options.functionConcurrency ?? functionConcurrencyFromEnv() ?? DEFAULT_FUNCTION_CONCURRENCY,
       setFunctionEnvironment(name, variables) {
         const fn = stack.functions.find((candidate) => candidate.name.endsWith(`-${name}`));
         if (fn === undefined) throw new Error(`The stack has no function ${name}`);
@@ -170,6 +209,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** `ORDERFLOW_FUNCTION_CONCURRENCY`, when set to a whole number ≥ 1. */
+function functionConcurrencyFromEnv(): number | undefined {
+  const text = process.env.ORDERFLOW_FUNCTION_CONCURRENCY;
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `ORDERFLOW_FUNCTION_CONCURRENCY must be a whole number ≥ 1 (got ${JSON.stringify(text)})`,
+    );
+  }
+  return value;
+}
+
+/** The queue name at the end of a queue URL. */
+function nameOfQueueUrl(queueUrl: string): string {
+  return queueUrl.split('/').at(-1) ?? queueUrl;
 }
 
 /** The extra environment given for a function by its serverless.yml name (its deployed name ends with it). */

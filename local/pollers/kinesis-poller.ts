@@ -13,6 +13,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { Invoke, InvokeOutcome } from '../runtime/types.js';
 import type { KinesisEventSource } from '../template/model.js';
+import { type EventSourceStats, emptyStats } from './event-source-stats.js';
 import {
   accountOfArn,
   arrivalOf,
@@ -63,6 +64,7 @@ interface ShardContext {
   now: () => number;
   log: (line: string) => void;
   signal: AbortSignal;
+  stats: EventSourceStats;
 }
 
 /** Where to (re)open a shard iterator: the mapping's starting position, or after the last settled record. */
@@ -91,7 +93,8 @@ interface Tries {
  */
 export function startKinesisPoller(options: KinesisPollerOptions): Poller {
   const { source } = options;
-  if (!source.enabled) return { stop: async () => undefined };
+  const stats = emptyStats();
+  if (!source.enabled) return { stop: async () => undefined, stats: () => ({ ...stats }) };
   const controller = new AbortController();
   const log = options.log ?? ((line: string) => console.error(line));
   const account = accountOfArn(source.streamArn);
@@ -108,9 +111,11 @@ export function startKinesisPoller(options: KinesisPollerOptions): Poller {
     now: options.now ?? Date.now,
     log,
     signal: controller.signal,
+    stats,
   };
   const running = (async () => {
     const shardIds = await listShardsPatiently(base);
+    stats.pollers = shardIds.length;
     await Promise.all(shardIds.map((shardId) => pollShard({ ...base, shardId })));
   })();
   let stopped: Promise<void> | undefined;
@@ -122,6 +127,7 @@ export function startKinesisPoller(options: KinesisPollerOptions): Poller {
       })();
       return stopped;
     },
+    stats: () => ({ ...stats }),
   };
 }
 
@@ -260,10 +266,19 @@ async function settleBatch(
     }
     if (batch.length === 0) return;
 
-    const outcome = await invokeSafely(context, batch);
+    const { stats } = context;
+    stats.batches += 1;
+    stats.records += batch.length;
+    if (invocations > 0) stats.retries += batch.length;
+    stats.inFlight += 1;
+    const outcome = await invokeSafely(context, batch).finally(() => {
+      stats.inFlight -= 1;
+    });
     invocations += 1;
     const failure = failureOf(outcome, batch, source.reportBatchItemFailures);
     if (failure === undefined) return;
+    if (failure.functionError) stats.functionErrors += 1;
+    stats.failedRecords += batch.length - failure.fromIndex;
     if (failure.log !== undefined) context.log(`${describeShard(context)}: ${failure.log}`);
     lastErrored = failure.functionError;
 

@@ -8,6 +8,7 @@ import {
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Invoke, InvokeOutcome } from '../runtime/types.js';
 import type { SqsEventSource } from '../template/model.js';
+import { type EventSourceStats, emptyStats } from './event-source-stats.js';
 import { judgeBatchResponse, sqsRecordOf } from './lambda-events.js';
 
 /** SQS returns at most ten messages per ReceiveMessage. */
@@ -22,9 +23,9 @@ export interface SqsPollerOptions {
   invoke: Invoke;
   region: string;
   /**
-   * Batches in flight at once — Lambda starts five pollers per queue; so does this, for standard and FIFO queues
-   * alike. Group order in a FIFO queue does not depend on it: SQS hands out no message of a group while another
-   * of that group is in flight, so concurrent pollers still see each group in order.
+   * The most batches in flight at once (default 5): the function's concurrency limit, or the mapping's
+   * `MaximumConcurrency` when lower. Group order in a FIFO queue does not depend on it: SQS hands out no message of
+   * a group while another of that group is in flight, so concurrent pollers still see each group in order.
    */
   concurrency?: number;
   /** ReceiveMessage long-poll wait, 0–20 s (default 20, as Lambda). `stop()` aborts a pending poll. */
@@ -37,6 +38,8 @@ export interface SqsPollerOptions {
 export interface Poller {
   /** Stops polling: aborts pending receives, lets an invocation in progress finish and settle, then resolves. */
   stop(): Promise<void>;
+  /** What it delivered so far, for the local cloud's status lines. */
+  stats(): EventSourceStats;
 }
 
 interface PollerContext {
@@ -48,7 +51,11 @@ interface PollerContext {
   errorBackoffMs: number;
   log: (line: string) => void;
   signal: AbortSignal;
+  stats: EventSourceStats;
 }
+
+/** Lambda starts five pollers per SQS queue and scales from there. */
+const INITIAL_POLLERS = 5;
 
 /**
  * Reproduces Lambda's SQS event source mapping: long-polls the queue, gathers up to `batchSize` messages (within
@@ -56,9 +63,15 @@ interface PollerContext {
  * succeeded — everything on success; all but the reported `batchItemFailures` with `ReportBatchItemFailures`;
  * nothing after a function error, so the messages reappear after the visibility timeout and the queue's own
  * redrive policy moves them to its DLQ after `maxReceiveCount`. SQS API errors are logged and retried.
+ *
+ * It scales like Lambda's pollers: five long-poll the queue; while every poller is busy invoking and messages keep
+ * coming, another one starts (up to `concurrency`); a poller whose receive comes back empty stops again, down to
+ * five. In a FIFO queue only the heads of the message groups not in flight can be received, so the pollers that
+ * find work — and so the invocations in flight — follow the number of groups with messages waiting.
  */
 export function startSqsPoller(options: SqsPollerOptions): Poller {
-  if (!options.source.enabled) return { stop: async () => undefined };
+  const stats = emptyStats();
+  if (!options.source.enabled) return { stop: async () => undefined, stats: () => ({ ...stats }) };
   const controller = new AbortController();
   const context: PollerContext = {
     source: options.source,
@@ -69,29 +82,71 @@ export function startSqsPoller(options: SqsPollerOptions): Poller {
     errorBackoffMs: options.errorBackoffMs ?? 200,
     log: options.log ?? ((line) => console.error(line)),
     signal: controller.signal,
+    stats,
   };
-  const concurrency = Math.max(1, options.concurrency ?? 5);
-  const workers = Array.from({ length: concurrency }, () => runWorker(context));
+  const maximum = Math.max(1, options.concurrency ?? INITIAL_POLLERS);
+  const minimum = Math.min(INITIAL_POLLERS, maximum);
+  const pollers = new Set<Promise<void>>();
+  let receiving = 0;
+  const scaling: PollerScaling = {
+    receiving: (delta) => {
+      receiving += delta;
+    },
+    /** A poller got messages: when no other poller is free to receive, the backlog asks for one more. */
+    gotMessages: () => {
+      if (receiving === 0 && pollers.size < maximum && !controller.signal.aborted) addPoller();
+    },
+    /** A poller found the queue empty: it stops unless it is one of the first five. */
+    mayStop: () => pollers.size > minimum,
+  };
+  const addPoller = () => {
+    const poller: Promise<void> = runPoller(context, scaling).finally(() => {
+      pollers.delete(poller);
+      stats.pollers = pollers.size;
+    });
+    pollers.add(poller);
+    stats.pollers = pollers.size;
+  };
+  for (let started = 0; started < minimum; started += 1) addPoller();
   let stopped: Promise<void> | undefined;
   return {
     stop() {
       stopped ??= (async () => {
         controller.abort();
-        await Promise.all(workers);
+        while (pollers.size > 0) await Promise.all([...pollers]);
       })();
       return stopped;
     },
+    stats: () => ({ ...stats }),
   };
 }
 
-async function runWorker(context: PollerContext): Promise<void> {
+interface PollerScaling {
+  receiving(delta: 1 | -1): void;
+  gotMessages(): void;
+  mayStop(): boolean;
+}
+
+async function runPoller(context: PollerContext, scaling: PollerScaling): Promise<void> {
   let backoffMs = context.errorBackoffMs;
   while (!context.signal.aborted) {
     try {
-      const messages = await receiveBatch(context);
+      scaling.receiving(1);
+      let messages: Message[];
+      try {
+        messages = await receiveBatch(context);
+      } finally {
+        scaling.receiving(-1);
+      }
       backoffMs = context.errorBackoffMs;
-      if (messages.length > 0) await deliver(context, messages);
-      else if (context.waitTimeSeconds === 0) await pause(100, context.signal);
+      if (messages.length > 0) {
+        scaling.gotMessages();
+        await deliver(context, messages);
+      } else if (scaling.mayStop()) {
+        return;
+      } else if (context.waitTimeSeconds === 0) {
+        await pause(100, context.signal);
+      }
     } catch (error) {
       if (context.signal.aborted) break;
       context.log(`${describeSource(context.source)}: ${describeError(error)}; retrying in ${backoffMs} ms`);
@@ -137,8 +192,19 @@ async function receive(context: PollerContext, wanted: number, waitSeconds: numb
 async function deliver(context: PollerContext, messages: readonly Message[]): Promise<void> {
   const origin = { queueArn: context.source.queueArn, region: context.region };
   const event: SQSEvent = { Records: messages.map((message) => sqsRecordOf(message, origin)) };
-  const outcome = await invokeSafely(context, event);
+  const { stats } = context;
+  stats.batches += 1;
+  stats.records += event.Records.length;
+  stats.retries += event.Records.filter(
+    (record) => Number(record.attributes.ApproximateReceiveCount) > 1,
+  ).length;
+  stats.inFlight += 1;
+  const outcome = await invokeSafely(context, event).finally(() => {
+    stats.inFlight -= 1;
+  });
   const settled = recordsToDelete(outcome, event.Records, context.source.reportBatchItemFailures);
+  if (outcome.status === 'error') stats.functionErrors += 1;
+  stats.failedRecords += event.Records.length - settled.records.length;
   if (settled.reason !== undefined) context.log(`${describeSource(context.source)}: ${settled.reason}`);
   await deleteRecords(context, settled.records);
 }

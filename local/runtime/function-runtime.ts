@@ -1,15 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import type { LocalFunction } from '../template/model.js';
 import { extractArtifact } from './artifacts.js';
+import {
+  ExecutionEnvironment,
+  type FunctionOutput,
+  lambdaEnvironment,
+  newLogStreamName,
+} from './execution-environment.js';
 import type { Invoke, InvokeOutcome } from './types.js';
 
-/** Where the functions' console output goes: prefixed to this process's stdout/stderr, nowhere, or a callback. */
-export type FunctionOutput = 'inherit' | 'silent' | ((functionName: string, line: string) => void);
+export { type FunctionOutput, lambdaEnvironment } from './execution-environment.js';
+
+/** Environments per function when neither the function's reserved concurrency nor the caller says otherwise. */
+export const DEFAULT_FUNCTION_CONCURRENCY = 10;
+/** How long an idle environment is kept warm before it is shut down. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 export interface FunctionRuntimeOptions {
   /** The directory `serverless package` wrote the zips to (`.serverless/`). */
@@ -23,380 +28,272 @@ export interface FunctionRuntimeOptions {
   /** Builds `invokedFunctionArn` for a function that has no `arn`. */
   accountId: string;
   output?: FunctionOutput;
-  /** Start every function's environment at once instead of on its first invocation. */
+  /** Start one environment of every function at once instead of on its first invocation. */
   eager?: boolean;
+  /**
+   * Execution environments per function at most (default 10): the local stand-in for the account's concurrency.
+   * A function's `ReservedConcurrentExecutions` lowers it for that function.
+   */
+  concurrency?: number;
+  /** An environment idle for this long is shut down; the next invocation past the warm ones is a cold start. */
+  idleTimeoutMs?: number;
+  /** The runtime's own lines: cold starts, replaced environments. */
+  log?: (line: string) => void;
+}
+
+/** What one function's environments are doing right now. */
+export interface FunctionConcurrency {
+  /** Environments that exist (starting, busy or idle). */
+  environments: number;
+  busy: number;
+  /** Invocations waiting for an environment: the function is at its concurrency limit. */
+  waiting: number;
+  /** The most environments it may have. */
+  limit: number;
+  /** Cold starts so far. */
+  coldStarts: number;
 }
 
 export interface FunctionRuntime {
   invoker(functionName: string): Invoke;
   invoke(functionName: string, event: unknown): Promise<InvokeOutcome>;
-  /** Cold-starts the named functions (all by default) and waits until their init phase has ended. */
+  /** The most environments the function may have at once: how many invocations can run in parallel. */
+  concurrencyLimit(functionName: string): number;
+  concurrency(functionName: string): FunctionConcurrency;
+  /** Cold-starts one environment of each named function (all by default) and waits until its init has ended. */
   warm(functionNames?: string[]): Promise<void>;
   /**
-   * Changes a function's environment like Lambda's UpdateFunctionConfiguration: the running environment finishes
-   * its invocations and the next invocation cold-starts with the new variables (`undefined` removes one).
+   * Changes a function's environment like Lambda's UpdateFunctionConfiguration: running environments finish
+   * their invocation, and every later invocation runs in an environment cold-started with the new variables
+   * (`undefined` removes one).
    */
   updateEnvironment(functionName: string, variables: Record<string, string | undefined>): void;
   /** Terminates every environment; invocations still running end as `Runtime.ExitError`. */
   close(): Promise<void>;
 }
 
-type ErrorReport = { errorType: string; errorMessage: string };
+/** Thrown for an invocation of a function whose reserved concurrency is 0, as Lambda throttles it. */
+export class FunctionThrottledError extends Error {
+  override readonly name = 'TooManyRequestsException';
+}
 
-/** Lambda's limit for the init phase of an on-demand environment. */
-const INIT_LIMIT_MS = 10_000;
-/** Lambda's limit for a synchronous response payload, as its error message states it. */
-const MAX_RESPONSE_BYTES = 6_291_556;
-const WORKER_URL = new URL('./lambda-worker.js', import.meta.url);
+interface Waiter {
+  resolve(environment: ExecutionEnvironment): void;
+  reject(error: unknown): void;
+}
 
-/** Credentials and profiles of the host: a function only gets the credentials its `environment` gives it. */
-const HOST_CREDENTIAL_VARIABLE =
-  /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN|CREDENTIAL_EXPIRATION|PROFILE|DEFAULT_PROFILE|SHARED_CREDENTIALS_FILE|CONFIG_FILE|ROLE_ARN|ROLE_SESSION_NAME|WEB_IDENTITY_TOKEN_FILE|CONTAINER_CREDENTIALS_RELATIVE_URI|CONTAINER_CREDENTIALS_FULL_URI|CONTAINER_AUTHORIZATION_TOKEN(_FILE)?|SSO_\w+)$/;
-
-export interface LambdaEnvironmentInput {
-  region: string;
-  /** The extracted package (`LAMBDA_TASK_ROOT`). */
-  taskRoot: string;
-  logStreamName: string;
-  /** Shared variables (endpoints, region, dummy credentials), applied after the Lambda defaults. */
-  environment: Record<string, string>;
-  host?: NodeJS.ProcessEnv;
+interface PoolSettings {
+  options: FunctionRuntimeOptions;
+  output: FunctionOutput;
+  idleTimeoutMs: number;
+  log: (line: string) => void;
+  isClosed(): boolean;
 }
 
 /**
- * The environment variables of one function's execution environment, as Lambda builds them: the reserved
- * `AWS_LAMBDA_*`/`AWS_REGION`/`_HANDLER`/`LAMBDA_TASK_ROOT` variables and `TZ=:UTC`, then the shared variables,
- * then the function's own `Environment.Variables`. The host's variables are kept, minus its AWS credentials.
+ * The execution environments of one function, scheduled as Lambda schedules them: an invocation takes an idle
+ * environment (the most recently used, so fewer stay warm); when none is idle a new one cold-starts, up to the
+ * function's limit; past the limit, invocations wait in arrival order for the next environment to come free. An
+ * environment never runs two invocations at once, and one that timed out or crashed is replaced, not reused.
  */
-export function lambdaEnvironment(fn: LocalFunction, input: LambdaEnvironmentInput): Record<string, string> {
-  const variables: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input.host ?? process.env)) {
-    if (value !== undefined && !HOST_CREDENTIAL_VARIABLE.test(name)) variables[name] = value;
-  }
-  return {
-    ...variables,
-    AWS_REGION: input.region,
-    AWS_DEFAULT_REGION: input.region,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    AWS_LAMBDA_FUNCTION_NAME: fn.name,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: input.logStreamName,
-    LAMBDA_TASK_ROOT: input.taskRoot,
-    _HANDLER: fn.handler,
-    TZ: ':UTC',
-    ...input.environment,
-    ...fn.environment,
-  };
-}
-
-/** A log stream name like Lambda's: `2024/05/01/[$LATEST]` and 32 hex digits, one per environment. */
-function newLogStreamName(now = new Date()): string {
-  const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
-  return `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
-}
-
-/** `--enable-source-maps` in `NODE_OPTIONS` is the one option orderflow sets; a worker takes it as `execArgv`. */
-function workerExecArgv(environment: Record<string, string>): string[] {
-  return (environment.NODE_OPTIONS ?? '').split(/\s+/).filter((option) => option === '--enable-source-maps');
-}
-
-function lineWriter(fn: LocalFunction, output: FunctionOutput, stream: 'stdout' | 'stderr') {
-  if (output === 'silent') return undefined;
-  if (output === 'inherit') return (line: string) => process[stream].write(`[${fn.name}] ${line}\n`);
-  return (line: string) => output(fn.name, line);
-}
-
-function pipeLines(input: Readable, write: ((line: string) => void) | undefined): void {
-  if (write === undefined) {
-    input.resume();
-    return;
-  }
-  createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }).on('line', write);
-}
-
-interface PendingInvocation {
-  awsRequestId: string;
-  /** The event as JSON text: what Lambda's Invoke API carries. */
-  event: string;
-  resolve(outcome: InvokeOutcome): void;
-  timer?: NodeJS.Timeout;
-}
-
-type WorkerMessage =
-  | { type: 'ready' }
-  | ({ type: 'init-error' } & ErrorReport)
-  | { type: 'result'; awsRequestId: string; payload: string }
-  | ({ type: 'error'; awsRequestId: string } & ErrorReport)
-  | ({ type: 'crash' } & ErrorReport);
-
-const failed = ({ errorType, errorMessage }: ErrorReport): InvokeOutcome => ({
-  status: 'error',
-  errorType,
-  errorMessage,
-});
-
-const timedOut = (seconds: number): ErrorReport => ({
-  errorType: 'Sandbox.Timedout',
-  errorMessage: `Task timed out after ${seconds.toFixed(2)} seconds`,
-});
-
-/**
- * One execution environment of a function: a worker thread. It accepts invocations until it is retired (a timeout,
- * an init failure, a crash); a retired environment takes no new invocation and is terminated as soon as none of
- * its own is still running, so the next invocation of the function is a cold start.
- */
-class Sandbox {
-  private state: 'init' | 'ready' | 'retired' = 'init';
-  private readonly waiting: PendingInvocation[] = [];
-  private readonly running = new Map<string, PendingInvocation>();
-  private crash: ErrorReport | undefined;
-  private readonly initTimer: NodeJS.Timeout;
-  private readonly worker: Worker;
-  /** Settles when the init phase has ended, successfully or not. */
-  readonly initialised: Promise<void>;
-  readonly exited: Promise<void>;
+class FunctionPool {
+  private readonly environments = new Set<ExecutionEnvironment>();
+  /** Free environments, the most recently used last. */
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly idleTimers = new Map<ExecutionEnvironment, NodeJS.Timeout>();
+  private readonly waiters: Waiter[] = [];
+  private starting = 0;
+  private taskRoot: Promise<string> | undefined;
+  coldStarts = 0;
 
   constructor(
-    private readonly fn: LocalFunction,
-    env: Record<string, string>,
-    taskRoot: string,
-    output: FunctionOutput,
-    private readonly onRetired: (sandbox: Sandbox) => void,
-  ) {
-    this.worker = new Worker(WORKER_URL, {
-      env,
-      workerData: { taskRoot, handler: fn.handler },
-      execArgv: workerExecArgv(env),
-      stdout: true,
-      stderr: true,
-    });
-    pipeLines(this.worker.stdout, lineWriter(fn, output, 'stdout'));
-    pipeLines(this.worker.stderr, lineWriter(fn, output, 'stderr'));
-    this.initialised = new Promise((resolve) => {
-      this.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready' || message.type === 'init-error') resolve();
-        this.receive(message);
-      });
-      this.worker.once('exit', () => resolve());
-    });
-    this.exited = once(this.worker, 'exit').then(() => undefined);
-    this.worker.on('error', (error) => {
-      this.crash ??= { errorType: error.name, errorMessage: error.message };
-    });
-    this.worker.once('exit', (code: number) => this.onExit(code));
-    this.initTimer = setTimeout(() => this.failInit(timedOut(INIT_LIMIT_MS / 1000)), INIT_LIMIT_MS);
+    public fn: LocalFunction,
+    readonly limit: number,
+    private readonly settings: PoolSettings,
+  ) {}
+
+  async invoke(payload: string): Promise<InvokeOutcome> {
+    if (this.limit === 0) {
+      throw new FunctionThrottledError(`Rate Exceeded: ${this.fn.name} has a reserved concurrency of 0`);
+    }
+    const environment = await this.acquire();
+    try {
+      return await environment.invoke(payload);
+    } finally {
+      this.release(environment);
+    }
   }
 
-  get accepting(): boolean {
-    return this.state !== 'retired';
+  /** Starts an environment (a cold start, if none is idle) and waits for its init phase. */
+  async warm(): Promise<void> {
+    const environment = await this.acquire();
+    await environment.initialised;
+    this.release(environment);
   }
 
-  invoke(event: string): Promise<InvokeOutcome> {
-    return new Promise((resolve) => {
-      const pending: PendingInvocation = { awsRequestId: randomUUID(), event, resolve };
-      if (this.state === 'ready') this.dispatch(pending);
-      else this.waiting.push(pending);
-    });
+  stats(): FunctionConcurrency {
+    return {
+      environments: this.environments.size + this.starting,
+      busy: this.environments.size + this.starting - this.idle.length,
+      waiting: this.waiters.length,
+      limit: this.limit,
+      coldStarts: this.coldStarts,
+    };
   }
 
-  /** Fails what is still pending with `report` and terminates the worker. */
-  async terminate(report: ErrorReport): Promise<void> {
-    for (const pending of [...this.waiting, ...this.running.values()]) this.settle(pending, failed(report));
-    this.retire();
-    await this.worker.terminate();
+  /** Every environment now running finishes what it runs and takes nothing more. */
+  retireAll(): void {
+    for (const environment of [...this.environments]) environment.retire();
   }
 
-  private dispatch(pending: PendingInvocation): void {
-    const timeoutMs = this.fn.timeoutSeconds * 1000;
-    pending.timer = setTimeout(() => {
-      this.settle(pending, failed(timedOut(this.fn.timeoutSeconds)));
-      this.retire();
-    }, timeoutMs);
-    this.running.set(pending.awsRequestId, pending);
-    this.worker.postMessage({
-      type: 'invoke',
-      awsRequestId: pending.awsRequestId,
-      invokedFunctionArn: this.fn.arn,
-      deadlineMs: Date.now() + timeoutMs,
-      event: pending.event,
+  async close(report: { errorType: string; errorMessage: string }): Promise<void> {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('The function runtime is closed'));
+    await Promise.all([...this.environments].map((environment) => environment.terminate(report)));
+  }
+
+  private acquire(): Promise<ExecutionEnvironment> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.pump();
     });
   }
 
-  private receive(message: WorkerMessage): void {
-    switch (message.type) {
-      case 'ready':
-        clearTimeout(this.initTimer);
-        if (this.state === 'init') this.state = 'ready';
-        for (const pending of this.waiting.splice(0)) this.dispatch(pending);
-        return;
-      case 'init-error':
-        this.failInit(message);
-        return;
-      case 'result':
-        this.complete(message.awsRequestId, message.payload);
-        return;
-      case 'error': {
-        const pending = this.running.get(message.awsRequestId);
-        if (pending) this.settle(pending, failed(message));
-        return;
+  private release(environment: ExecutionEnvironment): void {
+    if (environment.accepting && !this.settings.isClosed()) {
+      this.idle.push(environment);
+      const timer = setTimeout(() => environment.retire(), this.settings.idleTimeoutMs);
+      timer.unref();
+      this.idleTimers.set(environment, timer);
+    }
+    this.pump();
+  }
+
+  /** Hands idle or new environments to the waiting invocations, oldest first, within the limit. */
+  private pump(): void {
+    while (this.waiters.length > 0) {
+      const idle = this.takeIdle();
+      if (idle !== undefined) {
+        this.waiters.shift()?.resolve(idle);
+        continue;
       }
-      case 'crash':
-        this.crash = { errorType: message.errorType, errorMessage: message.errorMessage };
-        return;
-    }
-  }
-
-  private complete(awsRequestId: string, payload: string): void {
-    const pending = this.running.get(awsRequestId);
-    if (pending === undefined) return;
-    if (Buffer.byteLength(payload) > MAX_RESPONSE_BYTES) {
-      this.settle(
-        pending,
-        failed({
-          errorType: 'Function.ResponseSizeTooLarge',
-          errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
-        }),
-      );
-      return;
-    }
-    this.settle(pending, { status: 'ok', result: JSON.parse(payload) });
-  }
-
-  /** Lambda reports an init failure on the invocations that waited for it and re-runs init on the next one. */
-  private failInit(report: ErrorReport): void {
-    clearTimeout(this.initTimer);
-    if (this.state !== 'init') return;
-    for (const pending of this.waiting.splice(0)) this.settle(pending, failed(report));
-    this.retire();
-  }
-
-  private settle(pending: PendingInvocation, outcome: InvokeOutcome): void {
-    clearTimeout(pending.timer);
-    this.running.delete(pending.awsRequestId);
-    const index = this.waiting.indexOf(pending);
-    if (index >= 0) this.waiting.splice(index, 1);
-    pending.resolve(outcome);
-    if (this.state === 'retired' && this.running.size === 0) void this.worker.terminate();
-  }
-
-  /** Takes no new invocation; ends once the running ones finish (a configuration change, like Lambda's). */
-  retireWhenIdle(): void {
-    this.retire();
-  }
-
-  private retire(): void {
-    if (this.state === 'retired') return;
-    this.state = 'retired';
-    this.onRetired(this);
-    if (this.running.size === 0) void this.worker.terminate();
-  }
-
-  /** The runtime process ended: what was in flight fails with the crash, or as `Runtime.ExitError`. */
-  private onExit(code: number): void {
-    clearTimeout(this.initTimer);
-    this.retire();
-    for (const pending of [...this.waiting, ...this.running.values()]) {
-      this.settle(
-        pending,
-        failed(
-          this.crash ?? {
-            errorType: 'Runtime.ExitError',
-            errorMessage: `RequestId: ${pending.awsRequestId} Error: Runtime exited with error: exit status ${code}`,
-          },
-        ),
+      if (this.environments.size + this.starting >= this.limit) return;
+      const waiter = this.waiters.shift();
+      if (waiter === undefined) return;
+      this.starting += 1;
+      this.start().then(
+        (environment) => {
+          this.starting -= 1;
+          waiter.resolve(environment);
+        },
+        (error: unknown) => {
+          this.starting -= 1;
+          waiter.reject(error);
+          this.pump();
+        },
       );
     }
   }
-}
 
-interface FunctionSlot {
-  fn: LocalFunction;
-  /** The extracted package, extracted once per runtime. */
-  taskRoot?: Promise<string>;
-  current?: Sandbox;
-  starting?: Promise<Sandbox>;
-  sandboxes: Set<Sandbox>;
-}
-
-/**
- * Runs packaged functions like Lambda does: one execution environment per function (a worker thread with its own
- * module cache and environment variables), created on the first invocation (a cold start) and reused after, the
- * handler loaded like the Node.js runtime loads it, the function's timeout enforced (`Sandbox.Timedout`, then a
- * fresh environment), and the outcome reported the way the Invoke API reports it (`errorType`, `errorMessage`).
- */
-export function createFunctionRuntime(options: FunctionRuntimeOptions): FunctionRuntime {
-  const output = options.output ?? 'inherit';
-  const arnOf = (fn: LocalFunction) =>
-    fn.arn || `arn:aws:lambda:${options.region}:${options.accountId}:function:${fn.name}`;
-  const slots = new Map<string, FunctionSlot>(
-    options.functions.map((fn) => [
-      fn.name,
-      { fn: { ...fn, arn: arnOf(fn) }, sandboxes: new Set<Sandbox>() },
-    ]),
-  );
-  let closed = false;
-
-  const slotOf = (functionName: string): FunctionSlot => {
-    const slot = slots.get(functionName);
-    if (slot === undefined) {
-      throw Object.assign(new Error(`Function not found: ${functionName}`), {
-        name: 'ResourceNotFoundException',
-      });
+  private takeIdle(): ExecutionEnvironment | undefined {
+    for (let environment = this.idle.pop(); environment !== undefined; environment = this.idle.pop()) {
+      clearTimeout(this.idleTimers.get(environment));
+      this.idleTimers.delete(environment);
+      if (environment.accepting) return environment;
     }
-    return slot;
-  };
+    return undefined;
+  }
 
-  const startSandbox = async (slot: FunctionSlot): Promise<Sandbox> => {
-    slot.taskRoot ??= extractArtifact(
-      join(options.packageDir, slot.fn.artifact),
-      join(options.workDir, slot.fn.name),
+  /** A cold start: extract the package (once per runtime), start a worker, log it when its init has ended. */
+  private async start(): Promise<ExecutionEnvironment> {
+    const { options, output, log } = this.settings;
+    this.taskRoot ??= extractArtifact(
+      join(options.packageDir, this.fn.artifact),
+      join(options.workDir, this.fn.name),
     );
-    const taskRoot = await slot.taskRoot;
-    if (closed) throw new Error('The function runtime is closed');
-    const env = lambdaEnvironment(slot.fn, {
+    const taskRoot = await this.taskRoot;
+    if (this.settings.isClosed()) throw new Error('The function runtime is closed');
+    const env = lambdaEnvironment(this.fn, {
       region: options.region,
       taskRoot,
       logStreamName: newLogStreamName(),
       environment: options.environment,
     });
-    const sandbox = new Sandbox(slot.fn, env, taskRoot, output, (retired) => {
-      if (slot.current === retired) slot.current = undefined;
+    const environment = new ExecutionEnvironment({
+      fn: this.fn,
+      env,
+      taskRoot,
+      output,
+      onRetired: (retired) => this.forget(retired),
     });
-    slot.sandboxes.add(sandbox);
-    void sandbox.exited.then(() => slot.sandboxes.delete(sandbox));
-    slot.current = sandbox;
-    return sandbox;
-  };
+    this.environments.add(environment);
+    this.coldStarts += 1;
+    const number = this.environments.size;
+    void environment.initialised.then(() => {
+      const duration = environment.initDurationMs?.toFixed(0) ?? '?';
+      log(`${this.fn.name}: cold start, environment ${number} of ${this.limit} (init ${duration} ms)`);
+    });
+    return environment;
+  }
 
-  const sandboxFor = (slot: FunctionSlot): Promise<Sandbox> => {
-    if (slot.current?.accepting) return Promise.resolve(slot.current);
-    slot.starting ??= startSandbox(slot).finally(() => {
-      slot.starting = undefined;
-    });
-    return slot.starting;
+  /** A retired environment leaves the pool; an invocation waiting for room may start a new one. */
+  private forget(environment: ExecutionEnvironment): void {
+    this.environments.delete(environment);
+    const index = this.idle.indexOf(environment);
+    if (index >= 0) this.idle.splice(index, 1);
+    clearTimeout(this.idleTimers.get(environment));
+    this.idleTimers.delete(environment);
+    queueMicrotask(() => this.pump());
+  }
+}
+
+/**
+ * Runs packaged functions with Lambda's execution model: each function has a pool of execution environments (a
+ * worker thread each, with its own module cache and environment variables); an environment runs one invocation at
+ * a time, so a function scales by cold-starting more of them, up to its concurrency limit, and past the limit
+ * invocations wait their turn. The handler is loaded as the Node.js runtime loads it, the timeout is enforced
+ * (`Sandbox.Timedout`, then the environment is replaced), and the outcome is reported as the Invoke API reports
+ * it (`errorType`, `errorMessage`).
+ */
+export function createFunctionRuntime(options: FunctionRuntimeOptions): FunctionRuntime {
+  const defaultLimit = Math.max(1, options.concurrency ?? DEFAULT_FUNCTION_CONCURRENCY);
+  const arnOf = (fn: LocalFunction) =>
+    fn.arn || `arn:aws:lambda:${options.region}:${options.accountId}:function:${fn.name}`;
+  let closed = false;
+  const settings: PoolSettings = {
+    options,
+    output: options.output ?? 'inherit',
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    log: options.log ?? ((line) => console.error(line)),
+    isClosed: () => closed,
+  };
+  const pools = new Map<string, FunctionPool>(
+    options.functions.map((fn) => [
+      fn.name,
+      new FunctionPool(
+        { ...fn, arn: arnOf(fn) },
+        Math.min(fn.reservedConcurrency ?? defaultLimit, defaultLimit),
+        settings,
+      ),
+    ]),
+  );
+
+  const poolOf = (functionName: string): FunctionPool => {
+    const pool = pools.get(functionName);
+    if (pool === undefined) {
+      throw Object.assign(new Error(`Function not found: ${functionName}`), {
+        name: 'ResourceNotFoundException',
+      });
+    }
+    return pool;
   };
 
   const invoke = async (functionName: string, event: unknown): Promise<InvokeOutcome> => {
     if (closed) throw new Error('The function runtime is closed');
-    const slot = slotOf(functionName);
-    const payload = JSON.stringify(event === undefined ? {} : event);
-    for (;;) {
-      const sandbox = await sandboxFor(slot);
-      // It may have been retired while it started; then the next one takes the invocation.
-      if (sandbox.accepting) return sandbox.invoke(payload);
-    }
+    return poolOf(functionName).invoke(JSON.stringify(event === undefined ? {} : event));
   };
 
-  const warm = async (functionNames = [...slots.keys()]): Promise<void> => {
-    await Promise.all(
-      functionNames.map(async (name) => {
-        const sandbox = await sandboxFor(slotOf(name));
-        await sandbox.initialised;
-      }),
-    );
+  const warm = async (functionNames = [...pools.keys()]): Promise<void> => {
+    await Promise.all(functionNames.map((name) => poolOf(name).warm()));
   };
 
   if (options.eager) {
@@ -406,27 +303,28 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): Function
 
   return {
     invoker(functionName) {
-      slotOf(functionName);
+      poolOf(functionName);
       return (event) => invoke(functionName, event);
     },
     invoke,
+    concurrencyLimit: (functionName) => poolOf(functionName).limit,
+    concurrency: (functionName) => poolOf(functionName).stats(),
     warm,
     updateEnvironment(functionName, variables) {
-      const slot = slotOf(functionName);
-      const environment = { ...slot.fn.environment };
+      const pool = poolOf(functionName);
+      const environment = { ...pool.fn.environment };
       for (const [name, value] of Object.entries(variables)) {
         if (value === undefined) delete environment[name];
         else environment[name] = value;
       }
-      slot.fn = { ...slot.fn, environment };
-      slot.current?.retireWhenIdle();
+      pool.fn = { ...pool.fn, environment };
+      pool.retireAll();
     },
     async close() {
       closed = true;
-      const sandboxes = [...slots.values()].flatMap((slot) => [...slot.sandboxes]);
       await Promise.all(
-        sandboxes.map((sandbox) =>
-          sandbox.terminate({
+        [...pools.values()].map((pool) =>
+          pool.close({
             errorType: 'Runtime.ExitError',
             errorMessage: 'Error: Runtime exited: the local function runtime was closed',
           }),

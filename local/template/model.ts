@@ -15,6 +15,8 @@ export interface LocalFunction {
   handler: string;
   timeoutSeconds: number;
   memoryMb: number;
+  /** `ReservedConcurrentExecutions`: the most environments it may run at once (absent: the account's limit). */
+  reservedConcurrency?: number;
   /** `Environment.Variables`, intrinsics resolved to local names and ARNs. */
   environment: Record<string, string>;
 }
@@ -41,6 +43,8 @@ export interface SqsEventSource {
   batchSize: number;
   maximumBatchingWindowSeconds: number;
   reportBatchItemFailures: boolean;
+  /** `ScalingConfig.MaximumConcurrency`: the most concurrent invocations this mapping makes (absent: no cap). */
+  maximumConcurrency?: number;
   enabled: boolean;
 }
 

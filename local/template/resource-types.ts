@@ -221,6 +221,7 @@ async function provisionFunction(scope: ResourceScope): Promise<Provisioned> {
     handler: requiredText(scope, 'Handler'),
     timeoutSeconds: optionalNumber(scope, 'Timeout') ?? 3,
     memoryMb: optionalNumber(scope, 'MemorySize') ?? 128,
+    reservedConcurrency: optionalNumber(scope, 'ReservedConcurrentExecutions'),
     environment: environmentOf(scope),
   };
   return { resource: resourceOf(scope, name, { Arn: arn }), function: lambda };
@@ -285,7 +286,24 @@ async function sqsEventSource(
     queueArn,
     fifo: queueArn.endsWith('.fifo'),
     batchSize: optionalNumber(scope, 'BatchSize') ?? 10,
+    maximumConcurrency: scalingMaximumConcurrency(scope),
   };
+}
+
+/** `ScalingConfig.MaximumConcurrency` of an SQS mapping (2–1000 on AWS), if set. */
+function scalingMaximumConcurrency(scope: ResourceScope): number | undefined {
+  if (scope.properties.ScalingConfig === undefined) return undefined;
+  const scaling = resolveProperty(scope, 'ScalingConfig');
+  if (!isRecord(scaling) || scaling.MaximumConcurrency === undefined) return undefined;
+  const path = `${propertyPath(scope, 'ScalingConfig')}.MaximumConcurrency`;
+  const number = Number(textOf(scaling.MaximumConcurrency, path));
+  if (!Number.isInteger(number) || number < 1) {
+    throw new TemplateResolutionError(
+      path,
+      `expected a whole number, got ${String(scaling.MaximumConcurrency)}`,
+    );
+  }
+  return number;
 }
 
 const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;

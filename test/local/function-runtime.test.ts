@@ -9,6 +9,7 @@ import {
   type FunctionRuntimeOptions,
 } from '../../local/runtime/function-runtime.js';
 import type { LocalFunction } from '../../local/template/model.js';
+import { waitFor } from '../support/wait-for.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT_ID = '000000000000';
@@ -50,12 +51,16 @@ const HANDLERS = {
       }
       return { invocations };
     };`,
-  barrier: `
-    let arrived = 0;
-    export const handler = async ({ parties }) => {
-      arrived += 1;
-      while (arrived < parties) await new Promise((resolve) => setTimeout(resolve, 5));
-      return { arrived };
+  overlap: `
+    const environment = Math.random().toString(36).slice(2);
+    let running = 0;
+    let mostAtOnce = 0;
+    export const handler = async ({ holdMs }) => {
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      running -= 1;
+      return { environment, mostAtOnce };
     };`,
   callback: `export const handler = (event, context, callback) => { setTimeout(() => callback(null, { via: 'callback' }), 1); };`,
   unserialisable: `export const handler = async () => ({ total: 10n });`,
@@ -120,6 +125,7 @@ function startRuntime(
     region: REGION,
     accountId: ACCOUNT_ID,
     output: 'silent',
+    log: () => undefined,
     ...options,
   });
   runtimes.push(runtime);
@@ -327,16 +333,143 @@ describe('createFunctionRuntime', () => {
     expect(next).toEqual({ status: 'ok', result: { invocations: 1 } });
   });
 
-  it('runs concurrent invocations of one function concurrently', async () => {
-    // Prepare: each invocation waits until all three have arrived, which only happens if they overlap.
-    const barrier = await packagedFunction('barrier', { timeoutSeconds: 3 });
-    const runtime = startRuntime([barrier]);
+  it('runs concurrent invocations in environments of their own, never two in one environment', async () => {
+    // Prepare
+    const overlap = await packagedFunction('overlap', { timeoutSeconds: 3 });
+    const runtime = startRuntime([overlap]);
 
     // Act
-    const outcomes = await Promise.all([1, 2, 3].map(() => runtime.invoke(barrier.name, { parties: 3 })));
+    const outcomes = await Promise.all([1, 2, 3].map(() => runtime.invoke(overlap.name, { holdMs: 100 })));
 
     // Assess
-    expect(outcomes).toEqual([1, 2, 3].map(() => ({ status: 'ok', result: { arrived: 3 } })));
+    const results = outcomes.map((outcome) => (outcome.status === 'ok' ? outcome.result : outcome));
+    expect(results).toEqual([1, 2, 3].map(() => ({ environment: expect.any(String), mostAtOnce: 1 })));
+    expect(new Set(results.map((result) => (result as { environment: string }).environment)).size).toBe(3);
+    expect(runtime.concurrency(overlap.name)).toMatchObject({ environments: 3, busy: 0, coldStarts: 3 });
+  });
+
+  it('reuses a warm environment for the next invocation instead of cold-starting another', async () => {
+    // Prepare
+    const overlap = await packagedFunction('overlap');
+    const runtime = startRuntime([overlap]);
+
+    // Act
+    const first = await runtime.invoke(overlap.name, { holdMs: 1 });
+    const second = await runtime.invoke(overlap.name, { holdMs: 1 });
+
+    // Assess
+    expect(second).toEqual(first);
+    expect(runtime.concurrency(overlap.name)).toMatchObject({ environments: 1, coldStarts: 1 });
+  });
+
+  it('makes invocations past the concurrency limit wait their turn for a free environment', async () => {
+    // Prepare
+    const overlap = await packagedFunction('overlap', { timeoutSeconds: 3 });
+    const runtime = startRuntime([overlap], { concurrency: 2 });
+
+    // Act
+    const pending = [1, 2, 3, 4, 5].map(() => runtime.invoke(overlap.name, { holdMs: 50 }));
+    const whileRunning = await waitFor(() => {
+      const now = runtime.concurrency(overlap.name);
+      return now.busy === 2 && now.waiting === 3 ? now : undefined;
+    });
+    const outcomes = await Promise.all(pending);
+
+    // Assess
+    expect(whileRunning).toMatchObject({ environments: 2, limit: 2 });
+    const environments = outcomes.map((outcome) => outcome.status === 'ok' && outcome.result);
+    expect(
+      environments.every((result) => result && (result as { mostAtOnce: number }).mostAtOnce === 1),
+    ).toBe(true);
+    expect(new Set(environments.map((result) => (result as { environment: string }).environment)).size).toBe(
+      2,
+    );
+    expect(runtime.concurrency(overlap.name)).toMatchObject({ waiting: 0, coldStarts: 2 });
+  });
+
+  it("holds a function to its reserved concurrency when that is below the runtime's limit", async () => {
+    // Prepare
+    const overlap = await packagedFunction('overlap', { reservedConcurrency: 1, timeoutSeconds: 3 });
+    const runtime = startRuntime([overlap], { concurrency: 10 });
+
+    // Act
+    const outcomes = await Promise.all([1, 2, 3].map(() => runtime.invoke(overlap.name, { holdMs: 20 })));
+
+    // Assess
+    expect(runtime.concurrencyLimit(overlap.name)).toBe(1);
+    const environments = outcomes.map((outcome) => outcome.status === 'ok' && outcome.result);
+    expect(new Set(environments.map((result) => (result as { environment: string }).environment)).size).toBe(
+      1,
+    );
+  });
+
+  it('throttles every invocation of a function whose reserved concurrency is 0', async () => {
+    // Prepare
+    const echo = await packagedFunction('echo', { reservedConcurrency: 0 });
+    const runtime = startRuntime([echo]);
+
+    // Act
+    const invocation = runtime.invoke(echo.name, {});
+
+    // Assess
+    await expect(invocation).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+  });
+
+  it('shuts an idle environment down after the idle timeout, so the next invocation is a cold start', async () => {
+    // Prepare
+    const counter = await packagedFunction('counter');
+    const runtime = startRuntime([counter], { idleTimeoutMs: 50 });
+    const first = await runtime.invoke(counter.name, {});
+
+    // Act
+    await waitFor(() => runtime.concurrency(counter.name).environments === 0, {
+      description: 'the idle environment to retire',
+    });
+    const second = await runtime.invoke(counter.name, {});
+
+    // Assess
+    expect(first).toEqual({ status: 'ok', result: { invocations: 1 } });
+    expect(second).toEqual({ status: 'ok', result: { invocations: 1 } });
+    expect(runtime.concurrency(counter.name).coldStarts).toBe(2);
+  });
+
+  it('logs each cold start with the function, the environment count and the init time', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const overlap = await packagedFunction('overlap', { timeoutSeconds: 3 });
+    const runtime = startRuntime([overlap], { concurrency: 4, log: (line) => lines.push(line) });
+
+    // Act
+    await Promise.all([1, 2].map(() => runtime.invoke(overlap.name, { holdMs: 50 })));
+    await runtime.invoke(overlap.name, { holdMs: 1 });
+
+    // Assess
+    await waitFor(() => lines.length >= 2);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(
+        new RegExp(`^${overlap.name}: cold start, environment [12] of 4 \\(init \\d+ ms\\)$`),
+      );
+    }
+  });
+
+  it('replaces a timed-out environment while the other environments keep their state', async () => {
+    // Prepare
+    const counter = await packagedFunction('counter', { timeoutSeconds: 1 });
+    const runtime = startRuntime([counter]);
+    await runtime.invoke(counter.name, {});
+
+    // Act
+    const [timedOut, alongside] = await Promise.all([
+      runtime.invoke(counter.name, { hang: true }),
+      runtime.invoke(counter.name, {}),
+    ]);
+    const next = await runtime.invoke(counter.name, {});
+
+    // Assess
+    expect(timedOut).toMatchObject({ status: 'error', errorType: 'Sandbox.Timedout' });
+    expect(alongside).toEqual({ status: 'ok', result: { invocations: 1 } });
+    expect(next).toEqual({ status: 'ok', result: { invocations: 2 } });
   });
 
   it('settles a callback-style handler with its callback', async () => {

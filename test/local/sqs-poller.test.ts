@@ -436,4 +436,103 @@ describe('startSqsPoller', () => {
     expect(receives).toBe(1);
     expect(fn.events).toHaveLength(0);
   });
+
+  it('adds pollers while every one is busy and messages keep coming, up to its concurrency, then lets them go', async () => {
+    // Prepare: each batch holds its invocation a while, so a backlog keeps every poller busy.
+    const queue = await createQueue();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const invoke: Invoke = async () => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      inFlight -= 1;
+      return ok();
+    };
+    await send(
+      queue,
+      Array.from({ length: 120 }, (_, index) => `m${index}`),
+    );
+
+    // Act
+    const poller = poll({
+      source: sourceFor(queue, { batchSize: 2 }),
+      invoke,
+      concurrency: 8,
+      waitTimeSeconds: 1,
+    });
+    await waitFor(() => isEmpty(queue), { timeoutMs: 20_000, description: 'the backlog to drain' });
+    const busiest = mostInFlight;
+    await waitFor(() => poller.stats().pollers === 5, {
+      timeoutMs: 10_000,
+      description: 'the extra pollers to stop',
+    });
+
+    // Assess
+    expect(busiest).toBeGreaterThan(5);
+    expect(busiest).toBeLessThanOrEqual(8);
+    expect(poller.stats()).toMatchObject({ records: 120, failedRecords: 0, retries: 0, inFlight: 0 });
+  });
+
+  it('never has two batches of one message group in flight, whatever its concurrency', async () => {
+    // Prepare
+    const queue = await createQueue({ fifo: true });
+    const groupsInFlight = new Set<string>();
+    const overlaps: string[] = [];
+    const invoke: Invoke = async (event) => {
+      const groups = [
+        ...new Set((event as SQSEvent).Records.map((record) => record.attributes.MessageGroupId ?? '')),
+      ];
+      for (const group of groups) {
+        if (groupsInFlight.has(group)) overlaps.push(group);
+        groupsInFlight.add(group);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const group of groups) groupsInFlight.delete(group);
+      return ok();
+    };
+    await send(
+      queue,
+      Array.from({ length: 30 }, (_, index) => `${'ABC'[index % 3]}${index}`),
+      (body) => body.slice(0, 1),
+    );
+
+    // Act
+    const poller = poll({ source: sourceFor(queue), invoke, concurrency: 10, waitTimeSeconds: 1 });
+    await waitFor(() => isEmpty(queue), { timeoutMs: 20_000, description: 'the groups to drain' });
+
+    // Assess
+    expect(overlaps).toEqual([]);
+    expect(poller.stats().records).toBe(30);
+  });
+
+  it('counts batches, failed records and redelivered records for the status lines', async () => {
+    // Prepare: the first delivery of "bad" fails; it comes back after its 1 s visibility timeout.
+    const queue = await createQueue({ visibilityTimeout: 1 });
+    const fn = fakeFunction((event, call) => {
+      const bad = event.Records.find((record) => record.body === 'bad');
+      return bad && call === 1 ? failing(bad) : ok();
+    });
+    await send(queue, ['bad']);
+
+    // Act
+    const poller = poll({
+      source: sourceFor(queue, { reportBatchItemFailures: true }),
+      invoke: fn.invoke,
+      concurrency: 1,
+    });
+    await waitFor(() => isEmpty(queue), {
+      timeoutMs: 10_000,
+      description: 'the retried message to be deleted',
+    });
+
+    // Assess
+    expect(poller.stats()).toMatchObject({
+      batches: 2,
+      records: 2,
+      failedRecords: 1,
+      retries: 1,
+      functionErrors: 0,
+    });
+  });
 });
