@@ -28,7 +28,6 @@ export const handler = middy(
       // In shard order: a customer sees an order's statuses in the order they happened.
       processInParallel: false,
     });
-    await run.finish({ failed: response.batchItemFailures.length > 0 });
-    return response;
+    return run.finish(event.Records, response);
   },
 ).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -5,17 +5,24 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { createNotificationHandler } from '../shared/notifications.js';
 import { logger } from '../shared/observability.js';
+import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 
 const handleRecord = createNotificationHandler({ notifier: createNotifier(), log: logger });
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
 
-/** `order-activity` → each status change to the customer's devices on `orders/{customerId}/{orderId}/status`. */
+/**
+ * `order-activity` → each status change to the customer's devices on `orders/{customerId}/{orderId}/status`; each
+ * failed record logged.
+ */
 export const handler = middy(
-  async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, {
+  async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
+    const failures = new RecordFailures(ACTIVITY_RECORDS);
+    const response = await processPartialResponse(event, failures.watch(handleRecord), processor, {
       context,
       throwOnFullBatchFailure: false,
       // In shard order: a customer sees an order's statuses in the order they happened.
       processInParallel: false,
-    }),
+    });
+    return failures.report(logger, event.Records, response);
+  },
 ).use(injectLambdaContext(logger, { resetKeys: true }));

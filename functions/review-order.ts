@@ -7,6 +7,7 @@ import { createNotifier } from '../shared/adapters/notifier.js';
 import { createReviewStore } from '../shared/adapters/review-store.js';
 import { readConfig } from '../shared/config.js';
 import { logger } from '../shared/observability.js';
+import { ORDER_EVENT_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 import { createReviewHandler } from '../shared/review.js';
 
 const config = readConfig(['REVIEWS_TABLE', 'DEAD_LETTER_QUEUE_NAME']);
@@ -18,12 +19,13 @@ const handleRecord = createReviewHandler({
 });
 const processor = new SqsFifoPartialProcessorAsync();
 
-/** `review.fifo` → a review case per high-value order, published to `ops/reviews`. */
-export const handler = middy(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, {
-      context,
-      skipGroupOnError: true,
-      throwOnFullBatchFailure: false,
-    }),
-).use(injectLambdaContext(logger, { resetKeys: true }));
+/** `review.fifo` → a review case per high-value order, published to `ops/reviews`; each failed record logged. */
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const failures = new RecordFailures(ORDER_EVENT_RECORDS);
+  const response = await processPartialResponse(event, failures.watch(handleRecord), processor, {
+    context,
+    skipGroupOnError: true,
+    throwOnFullBatchFailure: false,
+  });
+  return failures.report(logger, event.Records, response);
+}).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -185,6 +185,46 @@ export class ActivityNotRecordedError extends OrderflowError {
 export class InjectedFaultError extends OrderflowError {
   readonly retryable = true;
   constructor(orderId: string) {
-    super(`Injected fault for order '${orderId}' (ORDERFLOW_FAULT_CUSTOMER_ID is set).`, { orderId });
+    super(
+      `Injected fault for order '${orderId}': the test-only fault switch ORDERFLOW_FAULT_CUSTOMER_ID names its customer.`,
+      { orderId },
+    );
   }
+}
+
+/**
+ * A message that retrying cannot help, which the dead-letter queue did not take either: it stays failed, comes back
+ * and is sent to the dead-letter queue again. The cause is the send's error.
+ */
+export class DeadLetterNotSentError extends OrderflowError {
+  readonly retryable = true;
+  constructor(reason: OrderflowError, options: OrderflowErrorOptions = {}) {
+    super(
+      `The dead-letter queue did not take a message retrying cannot help (${reason.name}: ${reason.message})`,
+      {
+        ...options,
+        ...(reason.orderId === undefined ? {} : { orderId: reason.orderId }),
+      },
+    );
+  }
+}
+
+/**
+ * An error as a log line can say it: `Name: message`, then each cause (an SDK error behind a
+ * `DependencyUnavailableError`, …). The cause of an `InvalidEventError` is left out: its message says what is
+ * wrong, and the parser's own message could quote the payload.
+ */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (!(current instanceof Error)) {
+      parts.push(String(current));
+      break;
+    }
+    parts.push(`${current.name}: ${current.message}`);
+    if (current instanceof InvalidEventError) break;
+    current = current.cause;
+  }
+  return parts.join(' — caused by ');
 }

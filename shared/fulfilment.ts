@@ -4,13 +4,14 @@ import { type ActivityRecord, activityOf } from './core/activity.js';
 import { planGroupFailures } from './core/fifo-batch.js';
 import type { Order } from './core/order.js';
 import type { OrderEvent } from './core/order-events.js';
-import type { ActivityStream, DeadLetterQueue, ProgressStore } from './core/ports.js';
+import type { ActivityStream, DeadLetterQueue, NotWritten, ProgressStore } from './core/ports.js';
 import { decideSequence } from './core/sequencing.js';
-import { SequenceGapError, TransitionNotAllowedError } from './errors.js';
+import { describeError, SequenceGapError, TransitionNotAllowedError } from './errors.js';
 import { fulfilmentEventIdFor, newEventContext } from './ids.js';
 import { type OrderPorts, runOrderCommand } from './order-commands.js';
 import { withDeadLettering } from './queue/dead-lettering.js';
 import { type OrderEventRecord, parseOrderEventRecord } from './queue/order-event-record.js';
+import { ORDER_EVENT_RECORDS, RecordFailures } from './queue/record-failures.js';
 
 export interface FulfilmentPorts {
   orders: OrderPorts;
@@ -36,33 +37,37 @@ interface Staged {
  * One invocation of `processOrder` over a batch of `fulfillment.fifo`: `handle` runs per record (under Powertools'
  * FIFO processor, which skips the rest of a group after a failure); `finish` writes the batch's status changes to
  * Kinesis (`PutRecords`, one record per order per call), then moves each order's cursor, and reports what must
- * come back.
+ * come back, logging each reported record with the reason it failed.
  */
 export class FulfilmentRun {
   /** Applied seq per order: read once per invocation, advanced in memory as records apply. */
   readonly #cursors = new Map<string, { stored: number; current: number }>();
   readonly #staged: Staged[] = [];
+  readonly #failures = new RecordFailures(ORDER_EVENT_RECORDS);
 
   constructor(private readonly ports: FulfilmentPorts) {}
 
   /** The record handler: parse, sequence, apply (status change, fulfilment of a paid order). */
-  readonly handle = (record: SQSRecord): Promise<void> =>
-    withDeadLettering(record, this.ports.deadLetters, this.ports.log, async () => {
-      const parsed = parseOrderEventRecord(record);
-      const { event } = parsed;
-      this.ports.log.appendKeys({ orderId: event.orderId, eventId: event.eventId });
-      this.ports.faults.check(event);
-      const cursor = await this.#cursor(event.orderId);
-      const decision = decideSequence(cursor.current, event.seq);
-      if (decision.kind === 'duplicate') {
-        this.ports.log.info('Duplicate event acknowledged', { seq: event.seq, applied: cursor.current });
-        return;
-      }
-      if (decision.kind === 'gap') throw new SequenceGapError(event.orderId, decision.expected, event.seq);
-      const activities = [activityOf(event, parsed.attributes), ...(await this.#fulfilIfPaid(parsed))];
-      this.#staged.push({ recordId: record.messageId, orderId: event.orderId, seq: event.seq, activities });
-      cursor.current = event.seq;
-    });
+  readonly handle = this.#failures.watch(
+    (record) =>
+      withDeadLettering(record, this.ports.deadLetters, this.ports.log, async () => {
+        const parsed = parseOrderEventRecord(record);
+        const { event } = parsed;
+        this.ports.log.appendKeys({ orderId: event.orderId, eventId: event.eventId });
+        this.ports.faults.check(event);
+        const cursor = await this.#cursor(event.orderId);
+        const decision = decideSequence(cursor.current, event.seq);
+        if (decision.kind === 'duplicate') {
+          this.ports.log.info('Duplicate event acknowledged', { seq: event.seq, applied: cursor.current });
+          return;
+        }
+        if (decision.kind === 'gap') throw new SequenceGapError(event.orderId, decision.expected, event.seq);
+        const activities = [activityOf(event, parsed.attributes), ...(await this.#fulfilIfPaid(parsed))];
+        this.#staged.push({ recordId: record.messageId, orderId: event.orderId, seq: event.seq, activities });
+        cursor.current = event.seq;
+      }),
+    reasonOf,
+  );
 
   /** After the processor: record the status changes, advance the cursors, answer with every failed record. */
   async finish(records: readonly SQSRecord[], processed: SQSBatchResponse): Promise<SQSBatchResponse> {
@@ -73,9 +78,9 @@ export class FulfilmentRun {
       id: record.messageId,
       groupId: record.attributes.MessageGroupId ?? record.messageId,
     }));
-    return {
+    return this.#failures.report(this.ports.log, records, {
       batchItemFailures: planGroupFailures(items, failed).map((itemIdentifier) => ({ itemIdentifier })),
-    };
+    });
   }
 
   async #cursor(orderId: string) {
@@ -125,21 +130,22 @@ export class FulfilmentRun {
   async #recordActivities(): Promise<string[]> {
     const activities = this.#staged.flatMap((staged) => staged.activities);
     if (activities.length === 0) return [];
-    let notWritten: ActivityRecord[];
+    let notWritten: NotWritten[];
     try {
       notWritten = await this.ports.activity.putAll(activities);
     } catch (error) {
-      this.ports.log.warn('The activity stream refused the batch; its events come back', { error });
+      const reason = `the activity stream refused the whole PutRecords call: ${describeError(error)}`;
+      for (const staged of this.#staged) this.#failures.note(staged.recordId, reason);
       return this.#staged.map((staged) => staged.recordId);
     }
-    const failedEvents = new Set(notWritten.map((activity) => activity.eventId));
+    const failedEvents = new Map(notWritten.map(({ record, reason }) => [record.eventId, reason]));
     const failed = this.#staged.filter((staged) =>
       staged.activities.some((activity) => failedEvents.has(activity.eventId)),
     );
-    if (failed.length > 0) {
-      this.ports.log.warn('Status changes not written after retries; their events come back', {
-        records: failed.map((staged) => staged.recordId),
-      });
+    for (const staged of failed) {
+      // A status change never sent, behind a refused one of its order, has no reason: its record is skipped.
+      const reason = staged.activities.map((activity) => failedEvents.get(activity.eventId)).find(Boolean);
+      if (reason !== undefined) this.#failures.note(staged.recordId, reason);
     }
     return failed.map((staged) => staged.recordId);
   }
@@ -157,21 +163,32 @@ export class FulfilmentRun {
       const applied = firstFailure === -1 ? staged : staged.slice(0, firstFailure);
       const last = applied.at(-1);
       if (last === undefined) continue;
-      try {
-        const moved = await this.ports.progress.advance(orderId, cursor.stored, last.seq);
-        if (!moved) {
-          // Another delivery moved it: these records come back, and count as duplicates or apply in order.
-          this.ports.log.info('Cursor moved by another delivery; these events come back', {
-            orderId,
-            seq: last.seq,
-          });
-          notAdvanced.push(...applied.map((entry) => entry.recordId));
-        }
-      } catch (error) {
-        this.ports.log.warn('Could not move the cursor; the events come back', { orderId, error });
-        notAdvanced.push(...applied.map((entry) => entry.recordId));
+      const reason = await this.#advance(orderId, cursor.stored, last.seq);
+      if (reason === undefined) continue;
+      for (const entry of applied) {
+        this.#failures.note(entry.recordId, reason);
+        notAdvanced.push(entry.recordId);
       }
     }
     return notAdvanced;
   }
+
+  /** Moves one order's cursor with its conditional write; says why when it did not move. */
+  async #advance(orderId: string, from: number, to: number): Promise<string | undefined> {
+    try {
+      if (await this.ports.progress.advance(orderId, from, to)) return undefined;
+      // Another delivery moved it: these records come back, and count as duplicates or apply in order.
+      return `cursor moved by another delivery (it was no longer at seq ${from}); the event comes back as a duplicate or applies in order`;
+    } catch (error) {
+      return `could not move the cursor: ${describeError(error)}`;
+    }
+  }
+}
+
+/** Why a record handler failed, in an operator's words. */
+function reasonOf(error: unknown): string {
+  if (error instanceof SequenceGapError) {
+    return `gap: expected seq ${error.expectedSeq}, got ${error.receivedSeq} (an earlier event of this order has not been applied yet)`;
+  }
+  return describeError(error);
 }

@@ -1,7 +1,8 @@
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ActivityRecord } from '../core/activity.js';
-import type { ActivityStream } from '../core/ports.js';
+import type { ActivityStream, NotWritten } from '../core/ports.js';
+import { describeError } from '../errors.js';
 import { asDependencyError } from './dependency-error.js';
 import { isTransientAwsError } from './transient-errors.js';
 
@@ -23,8 +24,8 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
 
 /**
  * `ActivityStream` on Kinesis `PutRecords`: partition key `orderId`, up to 500 records a call (one per order); a
- * partial failure retries only the failed entries, with exponential backoff; what still fails is returned, never
- * dropped silently.
+ * partial failure retries only the failed entries, with exponential backoff; what still fails is returned with the
+ * last answer it got, never dropped silently.
  */
 export function createActivityStream({
   client = new KinesisClient({ requestHandler: new NodeHttpHandler() }),
@@ -33,22 +34,33 @@ export function createActivityStream({
   baseDelayMs = 50,
   sleep = wait,
 }: ActivityStreamOptions): ActivityStream {
-  const putChunk = async (records: readonly ActivityRecord[]): Promise<ActivityRecord[]> => {
-    let pending = [...records];
+  const putChunk = async (records: readonly ActivityRecord[]): Promise<Required<NotWritten>[]> => {
+    let pending = records.map((record) => ({ record, reason: 'not sent yet' }));
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > 1) await sleep(baseDelayMs * 2 ** (attempt - 2));
       try {
         const { Records = [] } = await client.send(
-          new PutRecordsCommand({ StreamName: streamName, Records: pending.map(toEntry) }),
+          new PutRecordsCommand({
+            StreamName: streamName,
+            Records: pending.map(({ record }) => toEntry(record)),
+          }),
         );
         // Results come back in request order; an entry with an ErrorCode was not written.
         // A missing result counts as not written: nothing is dropped without being retried or reported.
-        pending = pending.filter((_, index) => {
+        pending = pending.flatMap(({ record }, index) => {
           const result = Records[index];
-          return result === undefined || result.ErrorCode !== undefined;
+          if (result === undefined)
+            return [{ record, reason: 'PutRecords returned no result for the record' }];
+          if (result.ErrorCode === undefined) return [];
+          const detail = result.ErrorMessage
+            ? `${result.ErrorCode}: ${result.ErrorMessage}`
+            : result.ErrorCode;
+          return [{ record, reason: `the activity stream refused the record (PutRecords entry ${detail})` }];
         });
       } catch (error) {
         if (!isTransientAwsError(error)) throw asDependencyError('KINESIS', error);
+        const reason = `the activity stream refused the whole PutRecords call: ${describeError(error)}`;
+        pending = pending.map(({ record }) => ({ record, reason }));
       }
       if (attempt >= maxAttempts) return pending;
     }
@@ -68,18 +80,19 @@ export function createActivityStream({
         if (queue === undefined) byOrder.set(record.orderId, [record]);
         else queue.push(record);
       }
-      const failed: ActivityRecord[] = [];
+      const failed: NotWritten[] = [];
       while (byOrder.size > 0) {
         const round = [...byOrder.values()].flatMap((queue) => queue.slice(0, 1));
-        const notWritten = new Set<ActivityRecord>();
+        const notWritten = new Map<ActivityRecord, string>();
         for (let start = 0; start < round.length; start += MAX_RECORDS_PER_CALL) {
-          for (const record of await putChunk(round.slice(start, start + MAX_RECORDS_PER_CALL)))
-            notWritten.add(record);
+          for (const { record, reason } of await putChunk(round.slice(start, start + MAX_RECORDS_PER_CALL)))
+            notWritten.set(record, reason);
         }
         for (const [orderId, queue] of byOrder) {
-          const head = queue[0];
-          if (head !== undefined && notWritten.has(head)) {
-            failed.push(...queue);
+          const [head, ...behind] = queue;
+          const reason = head === undefined ? undefined : notWritten.get(head);
+          if (head !== undefined && reason !== undefined) {
+            failed.push({ record: head, reason }, ...behind.map((record) => ({ record })));
             byOrder.delete(orderId);
           } else if (queue.length <= 1) {
             byOrder.delete(orderId);

@@ -40,10 +40,20 @@ export interface ProgressStore {
   advance(orderId: string, from: number, to: number): Promise<boolean>;
 }
 
+/** A status change the stream did not take after the retries, and why. */
+export interface NotWritten {
+  record: ActivityRecord;
+  /**
+   * What the stream answered the last attempt, in words (e.g. which error code the entry got); absent when the record
+   * was never sent because an earlier status change of its order was not written.
+   */
+  reason?: string;
+}
+
 /** The Kinesis stream `order-activity`. */
 export interface ActivityStream {
   /** Writes the records (partition key `orderId`); resolves with those that still failed after retries. */
-  putAll(records: readonly ActivityRecord[]): Promise<ActivityRecord[]>;
+  putAll(records: readonly ActivityRecord[]): Promise<NotWritten[]>;
 }
 
 /** A message a consumer gives up on at once: the same group, the reason as a message attribute. */

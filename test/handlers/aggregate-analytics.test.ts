@@ -12,10 +12,12 @@ import type {
   KinesisStreamRecord,
 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { WindowSummary } from '../../shared/core/analytics.js';
+import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
+import { dynamoDbThrottled, RECORD_FAILED, retriedInShard, type WarnSpy } from '../support/failure-log.js';
 import { FakeTable } from '../support/fake-dynamodb.js';
 import {
   activityRecord,
@@ -54,6 +56,8 @@ const failingCounts = new Map<string, Error>();
 /** Conditional writes the table refused, as DynamoDB does with `ConditionalCheckFailedException`. */
 let refusedConditions: string[] = [];
 let aggregateAnalytics: KinesisHandler;
+/** The `warn` of the logger aggregateAnalytics logs with. */
+let warn: WarnSpy;
 
 /** The table (a fake that evaluates the expressions it receives), the broker and DescribeEndpoint, with no history. */
 function serve(): void {
@@ -108,6 +112,22 @@ function failures(...records: KinesisStreamRecord[]): KinesisStreamBatchResponse
 }
 
 const NO_FAILURES: KinesisStreamBatchResponse = { batchItemFailures: [] };
+
+/** The WARN entry of a failed record: the one message, the record's ids, seq and status, and why it failed. */
+function failedRecordLog(record: KinesisStreamRecord, activity: ActivityRecord, reason: string) {
+  const { orderId, seq, eventId, status } = activity;
+  return [
+    RECORD_FAILED,
+    {
+      sequenceNumber: record.kinesis.sequenceNumber,
+      orderId,
+      seq,
+      eventId,
+      status,
+      reason: retriedInShard(reason),
+    },
+  ];
+}
 
 /** The one conditional write that counts `record` into its window (DESIGN.md, "Semantics of the core"). */
 function countWrite(
@@ -227,6 +247,11 @@ beforeAll(async () => {
 
 beforeEach(() => {
   serve();
+  warn = vi.spyOn(logger, 'warn');
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 afterAll(() => {
@@ -388,6 +413,49 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: malformed.kinesis.sequenceNumber }] });
     expect(countWrites()).toEqual([countWrite(PLACED, MINUTE_0), countWrite(FULFILLED, MINUTE_0)]);
+  });
+
+  describe('each failed record logged once at WARN with its order, seq, event and why', () => {
+    it('logs the record whose count DynamoDB throttled, and nothing for the records counted', async () => {
+      // Prepare
+      failingCounts.set(PAID.eventId, dynamoDbThrottling('ProvisionedThroughputExceededException'));
+      const [placed, paid, fulfilled] = activityRecords([PLACED, PAID, FULFILLED]);
+      if (placed === undefined || paid === undefined || fulfilled === undefined)
+        throw new Error('No records');
+
+      // Act
+      const response = await invoke(kinesisEvent([placed, paid, fulfilled]));
+
+      // Assess
+      expect(response).toEqual(failures(paid));
+      expect(warn.mock.calls).toEqual([
+        failedRecordLog(paid, PAID, dynamoDbThrottled('ProvisionedThroughputExceededException')),
+      ]);
+    });
+
+    it('logs a record that is not an activity record by its sequence number, saying it could not be parsed', async () => {
+      // Prepare
+      const malformed = kinesisRecord({ rawData: 'not json', sequenceNumber: kinesisSequenceNumber(2) });
+      const [placed] = activityRecords([PLACED], 1);
+      if (placed === undefined) throw new Error('No record');
+
+      // Act
+      const response = await invoke(kinesisEvent([placed, malformed]));
+
+      // Assess
+      expect(response).toEqual(failures(malformed));
+      expect(warn.mock.calls).toEqual([
+        [
+          RECORD_FAILED,
+          {
+            sequenceNumber: malformed.kinesis.sequenceNumber,
+            reason: retriedInShard(
+              'the record could not be parsed; InvalidEventError: Not an orderflow event: the Kinesis data is not JSON',
+            ),
+          },
+        ],
+      ]);
+    });
   });
 
   describe('closing windows', () => {

@@ -18,6 +18,7 @@ import type { MockInstance } from 'vitest';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import { lambdaContext } from '../support/api-event.js';
+import { RECORD_FAILED, retriedInShard, type WarnSpy } from '../support/failure-log.js';
 import {
   ACTIVITY_ORDER_ID,
   activityRecord,
@@ -33,6 +34,7 @@ type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<K
 interface Container {
   handler: KinesisHandler;
   logError: MockInstance<Logger['error']>;
+  logWarn: WarnSpy;
 }
 
 const IOT_ENDPOINT_ADDRESS = 'abc123-ats.iot.eu-west-1.amazonaws.com';
@@ -49,7 +51,7 @@ const iot = mockClient(IoTClient);
 
 /**
  * Imports notifyCustomer into a fresh module graph (a new container, cold start) with the IoT data-plane endpoint
- * configured or not, and spies on the `error` of the logger that graph built.
+ * configured or not, and spies on the `error` and `warn` of the logger that graph built.
  */
 async function coldStart(endpoint: string | undefined): Promise<Container> {
   vi.resetModules();
@@ -57,7 +59,7 @@ async function coldStart(endpoint: string | undefined): Promise<Container> {
   vi.stubEnv('AWS_ENDPOINT_URL_IOT_DATA_PLANE', endpoint);
   const { handler } = await import('../../functions/notify-customer.js');
   const { logger } = await import('../../shared/observability.js');
-  return { handler, logError: vi.spyOn(logger, 'error') };
+  return { handler, logError: vi.spyOn(logger, 'error'), logWarn: vi.spyOn(logger, 'warn') };
 }
 
 function invoke(container: Container, event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
@@ -69,6 +71,22 @@ function failures(...records: KinesisStreamRecord[]): KinesisStreamBatchResponse
 }
 
 const NO_FAILURES: KinesisStreamBatchResponse = { batchItemFailures: [] };
+
+/** The WARN entry of a failed record: the one message, the record's ids, seq and status, and why it failed. */
+function failedRecordLog(record: KinesisStreamRecord, activity: ActivityRecord, reason: string) {
+  const { orderId, seq, eventId, status } = activity;
+  return [
+    RECORD_FAILED,
+    {
+      sequenceNumber: record.kinesis.sequenceNumber,
+      orderId,
+      seq,
+      eventId,
+      status,
+      reason: retriedInShard(reason),
+    },
+  ];
+}
 
 /** The message a status change makes on its status topic. */
 function statusMessage({ orderId, status, seq, occurredAt }: ActivityRecord) {
@@ -289,6 +307,62 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
     // Assess
     expect(response).toEqual(failures(malformed));
     expect(published()).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) }]);
+  });
+
+  describe('each failed record logged once at WARN with its order, seq, event and why', () => {
+    it('logs the record whose publish IoT Core throttled, and nothing for the records published', async () => {
+      // Prepare
+      iotData
+        .on(PublishCommand)
+        .resolvesOnce({})
+        .rejectsOnce(
+          new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }),
+        )
+        .resolves({});
+      const container = await coldStart(undefined);
+      const [placed, paid, fulfilled] = activityRecords([PLACED, PAID, FULFILLED]);
+      if (placed === undefined || paid === undefined || fulfilled === undefined)
+        throw new Error('No records');
+
+      // Act
+      const response = await invoke(container, kinesisEvent([placed, paid, fulfilled]));
+
+      // Assess
+      expect(response).toEqual(failures(paid));
+      expect(container.logWarn.mock.calls).toEqual([
+        failedRecordLog(
+          paid,
+          PAID,
+          'DependencyUnavailableError: IoT data plane is unavailable right now; retry the same request. — ' +
+            'caused by ThrottlingException: Rate exceeded',
+        ),
+      ]);
+    });
+
+    it('logs a record that is not an activity record by its sequence number, saying it could not be parsed', async () => {
+      // Prepare
+      const container = await coldStart(undefined);
+      const malformed = kinesisRecord({ rawData: 'not json', sequenceNumber: kinesisSequenceNumber(2) });
+      const [placed] = activityRecords([PLACED], 1);
+      if (placed === undefined) throw new Error('No record');
+
+      // Act
+      const response = await invoke(container, kinesisEvent([placed, malformed]));
+
+      // Assess
+      expect(response).toEqual(failures(malformed));
+      expect(container.logWarn.mock.calls).toEqual([
+        [
+          RECORD_FAILED,
+          {
+            sequenceNumber: malformed.kinesis.sequenceNumber,
+            reason: retriedInShard(
+              'the record could not be parsed; InvalidEventError: Not an orderflow event: the Kinesis data is not JSON',
+            ),
+          },
+        ],
+      ]);
+    });
   });
 
   it('publishes the sample event of events/notify-customer.json', async () => {

@@ -24,7 +24,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
 import { fulfilmentEventIdFor } from '../../shared/ids.js';
+import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
+import { dynamoDbThrottled, RECORD_FAILED, type WarnSpy } from '../support/failure-log.js';
 import { FakeTable } from '../support/fake-dynamodb.js';
 import { CREATE_ORDER_TOTAL, orderItem, storedOrder } from '../support/order-fixtures.js';
 import {
@@ -303,6 +305,8 @@ function decode(data: Uint8Array | undefined): Activity {
 
 const world = new ConsumerWorld();
 let processOrder: SqsHandler;
+/** The `warn` of the logger processOrder logs with. */
+let warn: WarnSpy;
 
 /** Sets the environment serverless.yml gives processOrder, then imports it: it reads it at module scope. */
 async function importProcessOrder(): Promise<SqsHandler> {
@@ -368,6 +372,19 @@ function entries(...activities: Activity[]) {
   return activities.map((activity) => ({ PartitionKey: activity.orderId, activity }));
 }
 
+/** The WARN entry of a failed record: the one message, the record's ids and seq, and why it failed. */
+function failedRecordLog(record: SQSRecord, { event }: OrderEventMessage, reason: string) {
+  return [
+    RECORD_FAILED,
+    { messageId: record.messageId, orderId: event.orderId, seq: event.seq, eventId: event.eventId, reason },
+  ];
+}
+
+/** The reason of a record Powertools or the batch plan skipped because an earlier one of its order failed. */
+function skipped(orderId: string): string {
+  return `skipped: an earlier record of message group ${orderId} failed in this batch`;
+}
+
 /** The conditional write that moves an order's cursor from `from` to `to`. */
 function cursorMove(orderId: string, from: number, to: number): UpdateCommandInput {
   return {
@@ -405,10 +422,12 @@ beforeAll(async () => {
 
 beforeEach(() => {
   world.reset();
+  warn = vi.spyOn(logger, 'warn');
 });
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 afterAll(() => {
@@ -1036,6 +1055,172 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     });
   });
 
+  describe('each failed record logged once at WARN with its order, seq, event and why', () => {
+    it('logs a gap and the record skipped after it in its group, and nothing for the records that went through', async () => {
+      // Prepare: order A's OrderPlaced has not been applied; its OrderPaid and OrderCancelled arrive
+      const [c1, a2, b1, a3] = [
+        orderEventRecord(C1),
+        orderEventRecord(A2),
+        orderEventRecord(B1),
+        orderEventRecord(A3),
+      ] as const;
+
+      // Act
+      const response = await invoke(sqsEvent([c1, a2, b1, a3]));
+
+      // Assess
+      expect(response).toEqual(failures(a2, a3));
+      expect(warn.mock.calls).toEqual([
+        failedRecordLog(
+          a2,
+          A2,
+          'gap: expected seq 1, got 2 (an earlier event of this order has not been applied yet)',
+        ),
+        failedRecordLog(a3, A3, skipped(ORDER_A)),
+      ]);
+    });
+
+    it('logs the record whose status change Kinesis kept refusing with the entry error, and the one behind it as skipped', async () => {
+      // Prepare
+      world.refuseActivity((activity) => activity.eventId === A1.event.eventId);
+      const [a1, a2, b1] = [
+        orderEventRecord(A1),
+        orderEventRecord(A2_CANCELLED),
+        orderEventRecord(B1),
+      ] as const;
+
+      // Act
+      const response = await invokeThroughBackoff(sqsEvent([a1, a2, b1]));
+
+      // Assess
+      expect(response).toEqual(failures(a1, a2));
+      expect(warn.mock.calls).toEqual([
+        failedRecordLog(
+          a1,
+          A1,
+          'the activity stream refused the record (PutRecords entry ProvisionedThroughputExceededException: ' +
+            'Rate exceeded for shard shardId-000000000000 in stream orderflow-test-order-activity.)',
+        ),
+        failedRecordLog(a2, A2_CANCELLED, skipped(ORDER_A)),
+      ]);
+    });
+
+    it('logs every applied record with the error of the PutRecords call that stayed throttled', async () => {
+      // Prepare
+      world.throttlePutRecords(Number.POSITIVE_INFINITY);
+      const [a1, b1] = [orderEventRecord(A1), orderEventRecord(B1)] as const;
+
+      // Act
+      const response = await invokeThroughBackoff(sqsEvent([a1, b1]));
+
+      // Assess
+      const reason =
+        'the activity stream refused the whole PutRecords call: ProvisionedThroughputExceededException: ' +
+        'Rate exceeded for stream orderflow-test-order-activity under account 123456789012.';
+      expect(response).toEqual(failures(a1, b1));
+      expect(warn.mock.calls).toEqual([failedRecordLog(a1, A1, reason), failedRecordLog(b1, B1, reason)]);
+    });
+
+    it('logs the applied records of an order whose cursor another delivery moved first', async () => {
+      // Prepare
+      world.raceCursor(ORDER_A, 2);
+      const [a1, b1, a2] = [
+        orderEventRecord(A1),
+        orderEventRecord(B1),
+        orderEventRecord(A2_CANCELLED),
+      ] as const;
+
+      // Act
+      const response = await invoke(sqsEvent([a1, b1, a2]));
+
+      // Assess
+      const reason =
+        'cursor moved by another delivery (it was no longer at seq 0); ' +
+        'the event comes back as a duplicate or applies in order';
+      expect(response).toEqual(failures(a1, a2));
+      expect(warn.mock.calls).toEqual([
+        failedRecordLog(a1, A1, reason),
+        failedRecordLog(a2, A2_CANCELLED, reason),
+      ]);
+    });
+
+    it('logs the records whose cursor write DynamoDB throttled, naming the throttling', async () => {
+      // Prepare
+      world.fail(world.progress, 'Update', dynamoDbThrottling('ThrottlingException'), { orderId: ORDER_B });
+      const [a1, b1] = [orderEventRecord(A1), orderEventRecord(B1)] as const;
+
+      // Act
+      const response = await invoke(sqsEvent([a1, b1]));
+
+      // Assess
+      expect(response).toEqual(failures(b1));
+      expect(warn.mock.calls).toEqual([
+        failedRecordLog(b1, B1, `could not move the cursor: ${dynamoDbThrottled('ThrottlingException')}`),
+      ]);
+    });
+
+    it('logs the record whose cursor read DynamoDB throttled, and the rest of its group as skipped', async () => {
+      // Prepare
+      world.fail(world.progress, 'Get', dynamoDbThrottling('ProvisionedThroughputExceededException'), {
+        orderId: ORDER_A,
+      });
+      const [a1, b1, a2] = [
+        orderEventRecord(A1),
+        orderEventRecord(B1),
+        orderEventRecord(A2_CANCELLED),
+      ] as const;
+
+      // Act
+      const response = await invoke(sqsEvent([a1, b1, a2]));
+
+      // Assess
+      expect(response).toEqual(failures(a1, a2));
+      expect(warn.mock.calls).toEqual([
+        failedRecordLog(a1, A1, dynamoDbThrottled('ProvisionedThroughputExceededException')),
+        failedRecordLog(a2, A2_CANCELLED, skipped(ORDER_A)),
+      ]);
+    });
+
+    it('logs a record that could not be parsed nor dead-lettered by its message id, with both reasons', async () => {
+      // Prepare
+      world.sqs
+        .on(SendMessageCommand)
+        .rejects(new RequestThrottled({ message: 'Request is throttled.', $metadata: {} }));
+      const placed = orderEventBody({ type: 'OrderPlaced', orderId: ORDER_A });
+      const malformed = sqsRecord({ body: 'not json', groupId: ORDER_A, attributes: placed.attributes });
+      const next = orderEventRecord(A1);
+
+      // Act
+      const response = await invoke(sqsEvent([malformed, next]));
+
+      // Assess: the sent-to-DLQ warning is not logged, as the message did not go there
+      expect(response).toEqual(failures(malformed, next));
+      expect(warn.mock.calls).toEqual([
+        [
+          RECORD_FAILED,
+          {
+            messageId: malformed.messageId,
+            reason:
+              'the record could not be parsed; DeadLetterNotSentError: The dead-letter queue did not take a ' +
+              'message retrying cannot help (InvalidEventError: Not an orderflow event: the body is not JSON) — ' +
+              'caused by DependencyUnavailableError: SQS is unavailable right now; retry the same request. — ' +
+              'caused by RequestThrottled: Request is throttled.',
+          },
+        ],
+        failedRecordLog(next, A1, skipped(ORDER_A)),
+      ]);
+    });
+
+    it('logs nothing at WARN when every record goes through', async () => {
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(A1), orderEventRecord(B1)]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(warn).not.toHaveBeenCalled();
+    });
+  });
+
   describe('the fault switch (ORDERFLOW_FAULT_CUSTOMER_ID, read at cold start)', () => {
     let faulty: SqsHandler;
 
@@ -1059,6 +1244,28 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 1)]);
       expect(world.documentClient).not.toHaveReceivedCommandWith(GetCommand, { Key: { orderId: ORDER_B } });
       expect(world.sqs).not.toHaveReceivedAnyCommand();
+    });
+
+    it('logs each failed event of that customer with the fault switch as the reason', async () => {
+      // Prepare: the logger of the container the switch was read in
+      const { logger: faultyLogger } = await import('../../shared/observability.js');
+      const faultyWarn = vi.spyOn(faultyLogger, 'warn');
+      const [b1, a1, b2] = [orderEventRecord(B1), orderEventRecord(A1), orderEventRecord(B2)] as const;
+
+      // Act
+      const response = await invoke(sqsEvent([b1, a1, b2]), faulty);
+
+      // Assess
+      expect(response).toEqual(failures(b1, b2));
+      expect(faultyWarn.mock.calls).toEqual([
+        failedRecordLog(
+          b1,
+          B1,
+          `InjectedFaultError: Injected fault for order '${ORDER_B}': the test-only fault switch ` +
+            'ORDERFLOW_FAULT_CUSTOMER_ID names its customer.',
+        ),
+        failedRecordLog(b2, B2, skipped(ORDER_B)),
+      ]);
     });
 
     it('leaves the handler imported without the variable untouched', async () => {

@@ -9,7 +9,9 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
+import { dynamoDbThrottled, RECORD_FAILED, type WarnSpy } from '../support/failure-log.js';
 import { FakeTable } from '../support/fake-dynamodb.js';
 import { dynamoDbThrottling } from '../support/order-world.js';
 import type { OrderEventMessage } from '../support/sqs-event.js';
@@ -42,6 +44,8 @@ iotControl
 const sqs = mockClient(SQSClient);
 const reviews = new FakeTable(REVIEWS_TABLE, 'orderId');
 let reviewOrder: SqsHandler;
+/** The `warn` of the logger reviewOrder logs with. */
+let warn: WarnSpy;
 
 /** Points the clients at the reviews table, the broker and the DLQ again, with no history. */
 function serve(): void {
@@ -91,6 +95,14 @@ function failures(...records: SQSRecord[]): SQSBatchResponse {
 
 const NO_FAILURES: SQSBatchResponse = { batchItemFailures: [] };
 
+/** The WARN entry of a failed record: the one message, the record's ids and seq, and why it failed. */
+function failedRecordLog(record: SQSRecord, { event }: OrderEventMessage, reason: string) {
+  return [
+    RECORD_FAILED,
+    { messageId: record.messageId, orderId: event.orderId, seq: event.seq, eventId: event.eventId, reason },
+  ];
+}
+
 /** A high-value order placed: what the review subscription lets through (total ≥ 100000). */
 const placedX = orderEventBody({
   type: 'OrderPlaced',
@@ -138,10 +150,12 @@ beforeAll(async () => {
 beforeEach(() => {
   serve();
   vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(OPENED_AT) });
+  warn = vi.spyOn(logger, 'warn');
 });
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 afterAll(() => {
@@ -290,6 +304,45 @@ describe('reviewOrder (review.fifo → ops/reviews)', () => {
     expect(response).toEqual(failures(record));
     expect(iot).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(sqs).not.toHaveReceivedAnyCommand();
+  });
+
+  it('logs the record IoT Core throttled at WARN with its order, seq, event and the error, and nothing for the other', async () => {
+    // Prepare
+    iot
+      .on(PublishCommand)
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }))
+      .resolves({});
+    const throttled = orderEventRecord(placedX, { queueArn: REVIEW_QUEUE_ARN });
+    const other = orderEventRecord(placedY, { queueArn: REVIEW_QUEUE_ARN });
+
+    // Act
+    const response = await invoke(sqsEvent([throttled, other]));
+
+    // Assess
+    expect(response).toEqual(failures(throttled));
+    expect(warn.mock.calls).toEqual([
+      failedRecordLog(
+        throttled,
+        placedX,
+        'DependencyUnavailableError: IoT data plane is unavailable right now; retry the same request. — ' +
+          'caused by ThrottlingException: Rate exceeded',
+      ),
+    ]);
+  });
+
+  it('logs the record whose case the reviews table throttled, naming the throttling', async () => {
+    // Prepare
+    documentClient.on(PutCommand).rejects(dynamoDbThrottling('ProvisionedThroughputExceededException'));
+    const record = orderEventRecord(placedX, { queueArn: REVIEW_QUEUE_ARN });
+
+    // Act
+    const response = await invoke(sqsEvent([record]));
+
+    // Assess
+    expect(response).toEqual(failures(record));
+    expect(warn.mock.calls).toEqual([
+      failedRecordLog(record, placedX, dynamoDbThrottled('ProvisionedThroughputExceededException')),
+    ]);
   });
 
   it('publishes and stores the order of events/review-order.json', async () => {
