@@ -5,6 +5,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { createNotificationHandler } from '../shared/notifications.js';
 import { logger } from '../shared/observability.js';
+import { inOrderPerOrder } from '../shared/queue/in-order-per-order.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 
 const handleRecord = createNotificationHandler({ notifier: createNotifier(), log: logger });
@@ -17,12 +18,17 @@ const processor = new BatchProcessor(EventType.KinesisDataStreams);
 export const handler = middy(
   async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
     const failures = new RecordFailures(ACTIVITY_RECORDS);
-    const response = await processPartialResponse(event, failures.watch(handleRecord), processor, {
-      context,
-      throwOnFullBatchFailure: false,
-      // In shard order: a customer sees an order's statuses in the order they happened.
-      processInParallel: false,
-    });
+    // Orders in parallel, each order's statuses in shard order: a customer sees them in the order they happened.
+    const response = await processPartialResponse(
+      event,
+      failures.watch(inOrderPerOrder(handleRecord)),
+      processor,
+      {
+        context,
+        throwOnFullBatchFailure: false,
+        processInParallel: true,
+      },
+    );
     return failures.report(logger, event.Records, response);
   },
 ).use(injectLambdaContext(logger, { resetKeys: true }));

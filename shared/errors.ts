@@ -181,6 +181,17 @@ export class ActivityNotRecordedError extends OrderflowError {
   }
 }
 
+/**
+ * A stream record not attempted because an earlier record of its order failed in the same batch: handling it
+ * would put the order's changes out of sequence. It comes back with the failed one.
+ */
+export class PredecessorFailedError extends OrderflowError {
+  readonly retryable = true;
+  constructor(orderId: string) {
+    super(`skipped: an earlier record of order '${orderId}' failed in this batch`, { orderId });
+  }
+}
+
 /** Raised by the test-only fault switch (`ORDERFLOW_FAULT_CUSTOMER_ID`), never in a deployed stage. */
 export class InjectedFaultError extends OrderflowError {
   readonly retryable = true;

@@ -7,7 +7,6 @@ export interface NotificationPorts {
   notifier: Notifier;
   log: {
     error(message: string, extra: Record<string, unknown>): void;
-    appendKeys(keys: Record<string, string>): void;
   };
 }
 
@@ -19,10 +18,14 @@ export interface NotificationPorts {
 export function createNotificationHandler(ports: NotificationPorts) {
   return async (record: KinesisStreamRecord): Promise<void> => {
     const activity = parseActivityRecord(record);
-    ports.log.appendKeys({ orderId: activity.orderId, eventId: activity.eventId });
     const target = statusTopicFor(activity.customerId, activity.orderId);
     if ('problem' in target) {
-      ports.log.error('Not published: the topic would be invalid', { reason: target.problem });
+      // The ids go in the entry, not the logger's keys: an invocation handles several orders at once.
+      ports.log.error('Not published: the topic would be invalid', {
+        orderId: activity.orderId,
+        eventId: activity.eventId,
+        reason: target.problem,
+      });
       return;
     }
     const { orderId, status, seq, occurredAt } = activity;

@@ -45,6 +45,8 @@ const PLACED = activityRecord({ status: 'PLACED' });
 const PAID = activityRecord({ status: 'PAID' });
 const FULFILLED = activityRecord({ status: 'FULFILLED' });
 const STATUS_TOPIC = `orders/cust_42/${ACTIVITY_ORDER_ID}/status`;
+const OTHER_PLACED = activityRecord({ status: 'PLACED', orderId: ORDER_B });
+const OTHER_PAID = activityRecord({ status: 'PAID', orderId: ORDER_B });
 
 const iotData = mockClient(IoTDataPlaneClient);
 const iot = mockClient(IoTClient);
@@ -71,6 +73,20 @@ function failures(...records: KinesisStreamRecord[]): KinesisStreamBatchResponse
 }
 
 const NO_FAILURES: KinesisStreamBatchResponse = { batchItemFailures: [] };
+
+/** IoT Core throttles the publish of this status change (every time), and takes every other. */
+function throttlePublishOf(activity: ActivityRecord): void {
+  iotData.on(PublishCommand).callsFake(async (input: PublishCommandInput) => {
+    const { orderId, seq } = JSON.parse(Buffer.from(input.payload as Uint8Array).toString('utf8')) as {
+      orderId: string;
+      seq: number;
+    };
+    if (orderId === activity.orderId && seq === activity.seq) {
+      throw new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } });
+    }
+    return {};
+  });
+}
 
 /** The WARN entry of a failed record: the one message, the record's ids, seq and status, and why it failed. */
 function failedRecordLog(record: KinesisStreamRecord, activity: ActivityRecord, reason: string) {
@@ -266,32 +282,70 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
     expect(published()).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PAID) }]);
     expect(container.logError).toHaveBeenCalledTimes(1);
     expect(container.logError).toHaveBeenCalledWith('Not published: the topic would be invalid', {
+      orderId: refused.orderId,
+      eventId: refused.eventId,
       reason: expect.stringContaining(named),
     });
   });
 
-  it('reports the sequence number of the record whose publish IoT Core throttled, and publishes the others', async () => {
-    // Prepare
-    iotData
-      .on(PublishCommand)
-      .resolvesOnce({})
-      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }))
-      .resolves({});
+  it('reports the record whose publish IoT Core throttled and the rest of its order, and publishes the other orders', async () => {
+    // Prepare: order A's PAID is throttled; its FULFILLED must not overtake it, order B goes on.
+    throttlePublishOf(PAID);
     const container = await coldStart(undefined);
-    const [placed, paid, fulfilled] = activityRecords([PLACED, PAID, FULFILLED]);
-    if (placed === undefined || paid === undefined || fulfilled === undefined) throw new Error('No records');
+    const [placed, paid, otherPlaced, fulfilled] = activityRecords([PLACED, PAID, OTHER_PLACED, FULFILLED]);
+    if (placed === undefined || paid === undefined || otherPlaced === undefined || fulfilled === undefined)
+      throw new Error('No records');
 
     // Act
-    const response = await invoke(container, kinesisEvent([placed, paid, fulfilled]));
+    const response = await invoke(container, kinesisEvent([placed, paid, otherPlaced, fulfilled]));
 
     // Assess
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: kinesisSequenceNumber(2) }] });
-    expect(response).toEqual(failures(paid));
-    expect(published().map(({ payload }) => payload)).toEqual([
-      statusMessage(PLACED),
-      statusMessage(PAID),
-      statusMessage(FULFILLED),
+    expect(response).toEqual({
+      batchItemFailures: [
+        { itemIdentifier: kinesisSequenceNumber(2) },
+        { itemIdentifier: kinesisSequenceNumber(4) },
+      ],
+    });
+    expect(response).toEqual(failures(paid, fulfilled));
+    expect(published().map(({ payload }) => payload)).toEqual(
+      expect.arrayContaining([statusMessage(PLACED), statusMessage(PAID), statusMessage(OTHER_PLACED)]),
+    );
+    expect(published().map(({ payload }) => payload)).not.toContainEqual(statusMessage(FULFILLED));
+  });
+
+  it('publishes different orders at once, and the statuses of one order one after another in shard order', async () => {
+    // Prepare: each publish takes a moment, so overlapping publishes can be seen.
+    const running = new Map<string, number>();
+    let mostOrdersAtOnce = 0;
+    let mostOfOneOrderAtOnce = 0;
+    iotData.on(PublishCommand).callsFake(async (input: PublishCommandInput) => {
+      const { orderId } = JSON.parse(Buffer.from(input.payload as Uint8Array).toString('utf8')) as {
+        orderId: string;
+      };
+      running.set(orderId, (running.get(orderId) ?? 0) + 1);
+      mostOrdersAtOnce = Math.max(mostOrdersAtOnce, running.size);
+      mostOfOneOrderAtOnce = Math.max(mostOfOneOrderAtOnce, ...running.values());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const left = (running.get(orderId) ?? 1) - 1;
+      if (left === 0) running.delete(orderId);
+      else running.set(orderId, left);
+      return {};
+    });
+    const container = await coldStart(undefined);
+    const activities = [PLACED, OTHER_PLACED, PAID, OTHER_PAID, FULFILLED];
+
+    // Act
+    const response = await invoke(container, kinesisEvent(activityRecords(activities)));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(mostOrdersAtOnce).toBe(2);
+    expect(mostOfOneOrderAtOnce).toBe(1);
+    const payloads = published().map(({ payload }) => payload as { orderId: string; seq: number });
+    expect(payloads.filter(({ orderId }) => orderId === ACTIVITY_ORDER_ID).map(({ seq }) => seq)).toEqual([
+      1, 2, 3,
     ]);
+    expect(payloads.filter(({ orderId }) => orderId === ORDER_B).map(({ seq }) => seq)).toEqual([1, 2]);
   });
 
   it('reports a record that is not an activity record with its sequence number, and publishes the others', async () => {
@@ -310,15 +364,9 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
   });
 
   describe('each failed record logged once at WARN with its order, seq, event and why', () => {
-    it('logs the record whose publish IoT Core throttled, and nothing for the records published', async () => {
+    it('logs the record whose publish IoT Core throttled, and the record of its order held back behind it', async () => {
       // Prepare
-      iotData
-        .on(PublishCommand)
-        .resolvesOnce({})
-        .rejectsOnce(
-          new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }),
-        )
-        .resolves({});
+      throttlePublishOf(PAID);
       const container = await coldStart(undefined);
       const [placed, paid, fulfilled] = activityRecords([PLACED, PAID, FULFILLED]);
       if (placed === undefined || paid === undefined || fulfilled === undefined)
@@ -328,13 +376,18 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
       const response = await invoke(container, kinesisEvent([placed, paid, fulfilled]));
 
       // Assess
-      expect(response).toEqual(failures(paid));
+      expect(response).toEqual(failures(paid, fulfilled));
       expect(container.logWarn.mock.calls).toEqual([
         failedRecordLog(
           paid,
           PAID,
           'DependencyUnavailableError: IoT data plane is unavailable right now; retry the same request. — ' +
             'caused by ThrottlingException: Rate exceeded',
+        ),
+        failedRecordLog(
+          fulfilled,
+          FULFILLED,
+          `PredecessorFailedError: skipped: an earlier record of order '${ACTIVITY_ORDER_ID}' failed in this batch`,
         ),
       ]);
     });
