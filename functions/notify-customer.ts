@@ -5,7 +5,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { createNotificationHandler } from '../shared/notifications.js';
 import { logger } from '../shared/observability.js';
-import { inOrderPerOrder } from '../shared/queue/in-order-per-order.js';
+import { inOrderPerOrder, orderOfStreamRecord } from '../shared/queue/in-order-per-order.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 
 const handleRecord = createNotificationHandler({ notifier: createNotifier(), log: logger });
@@ -21,7 +21,7 @@ export const handler = middy(
     // Orders in parallel, each order's statuses in shard order: a customer sees them in the order they happened.
     const response = await processPartialResponse(
       event,
-      failures.watch(inOrderPerOrder(handleRecord)),
+      failures.watch(inOrderPerOrder(orderOfStreamRecord, handleRecord)),
       processor,
       {
         context,

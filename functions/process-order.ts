@@ -1,4 +1,4 @@
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -10,6 +10,7 @@ import { readConfig } from '../shared/config.js';
 import { FulfilmentRun } from '../shared/fulfilment.js';
 import { logger } from '../shared/observability.js';
 import { createOrderPortsFromEnv } from '../shared/order-ports.js';
+import { inOrderPerOrder, orderOfQueueRecord } from '../shared/queue/in-order-per-order.js';
 
 const config = readConfig(['FULFILLMENT_PROGRESS_TABLE', 'ACTIVITY_STREAM_NAME', 'DEAD_LETTER_QUEUE_NAME']);
 const ports = {
@@ -20,15 +21,21 @@ const ports = {
   faults: faultSwitchFromEnv(),
   log: logger,
 };
-const processor = new SqsFifoPartialProcessorAsync();
+const processor = new BatchProcessor(EventType.SQS);
 
 /** `fulfillment.fifo` → each order's events once and in order; paid orders fulfilled; status changes to Kinesis. */
 export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const run = new FulfilmentRun(ports);
-  const processed = await processPartialResponse(event, run.handle, processor, {
-    context,
-    skipGroupOnError: true,
-    throwOnFullBatchFailure: false,
-  });
+  // Orders (message groups) in parallel; within a group in order, the rest skipped after a failure.
+  const processed = await processPartialResponse(
+    event,
+    inOrderPerOrder(orderOfQueueRecord, run.handle),
+    processor,
+    {
+      context,
+      throwOnFullBatchFailure: false,
+      processInParallel: true,
+    },
+  );
   return run.finish(event.Records, processed);
 }).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -41,6 +41,8 @@ export interface LocalCloudOptions {
   functionConcurrency?: number;
   /** Event source status lines every this many ms while records fail or are retried (default 5 s; 0: never). */
   statusIntervalMs?: number;
+  /** Print the status lines of every interval with deliveries, not only while records fail (`npm start -- --status`). */
+  alwaysShowStatus?: boolean;
 }
 
 export interface LocalCloudEndpoints {
@@ -163,6 +165,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         sources: monitored,
         sqs: clients.sqs,
         intervalMs: options.statusIntervalMs,
+        always: options.alwaysShowStatus,
         print: log,
       });
       stoppers.push(async () => monitor.stop());

@@ -27,6 +27,7 @@ export function statusLines(
   previous: readonly SourceSnapshot[],
   current: readonly SourceSnapshot[],
   intervalSeconds: number,
+  { always = false }: { always?: boolean } = {},
 ): string[] {
   const rows = current.map((now) => {
     const before = previous.find((snapshot) => snapshot.label === now.label);
@@ -44,10 +45,11 @@ export function statusLines(
   const troubled = rows.some(
     (row) => row.failed > 0 || row.retried > 0 || row.errors > 0 || row.deadLettersChanged,
   );
-  if (!troubled) return [];
+  const busy = rows.some((row) => row.batches > 0);
+  if (!troubled && !(always && busy)) return [];
   const width = Math.max(...rows.map((row) => row.now.label.length));
   return [
-    `event sources, last ${intervalSeconds} s (shown while records fail or are retried):`,
+    `event sources, last ${intervalSeconds} s${always ? '' : ' (shown while records fail or are retried)'}:`,
     ...rows.map((row) => {
       const dlq = row.now.deadLetters;
       const parts = [
@@ -57,6 +59,7 @@ export function statusLines(
         `${row.retried} retried`,
         ...(row.errors > 0 ? [`${row.errors} function errors`] : []),
         `${row.now.stats.inFlight} in flight`,
+        ...(row.now.stats.pollers > 0 ? [`${row.now.stats.pollers} pollers`] : []),
         ...(dlq === undefined ? [] : [`${dlq.depth} in ${dlq.name}`]),
       ];
       return `  ${row.now.label.padEnd(width)}  ${parts.join(', ')}`;
@@ -69,6 +72,8 @@ export interface EventSourceMonitorOptions {
   sqs: SQSClient;
   /** Default 5 s. */
   intervalMs?: number;
+  /** Print the lines of every interval with deliveries, not only while records fail. */
+  always?: boolean;
   print(line: string): void;
 }
 
@@ -82,7 +87,8 @@ export function startEventSourceMonitor(options: EventSourceMonitorOptions): { s
     ticking = true;
     try {
       const current = await Promise.all(options.sources.map((source) => snapshotOf(source, options.sqs)));
-      for (const line of statusLines(previous, current, intervalMs / 1000)) options.print(line);
+      for (const line of statusLines(previous, current, intervalMs / 1000, { always: options.always }))
+        options.print(line);
       previous = current;
     } catch (error) {
       options.print(`event sources: could not read a DLQ's depth: ${String(error)}`);

@@ -2,7 +2,8 @@
  * `npm start`: package the stack for the `local` stage, start the local cloud on its fixed ports, print where
  * everything is, and stop it all on Ctrl-C.
  *
- * `npm start -- --no-package` reuses the last package in `.local-cloud/package` (faster, but stale after a change).
+ * `npm start -- --no-package` reuses the last package in `.local-cloud/package` (faster, but stale after a change);
+ * `npm start -- --status` prints the event sources' figures every 5 s while they deliver, not only while records fail.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +12,12 @@ import { PROJECT_ROOT, packageStack } from './package-stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { values } = parseArgs({ options: { 'no-package': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    'no-package': { type: 'boolean', default: false },
+    status: { type: 'boolean', default: false },
+  },
+});
 const packageDir = join(PROJECT_ROOT, '.local-cloud', 'package');
 
 async function main(): Promise<void> {
@@ -20,7 +26,11 @@ async function main(): Promise<void> {
     console.log('orderflow: packaging the stack (serverless package --stage local) ...');
     await packageStack({ stage: 'local', outputDir: packageDir });
   }
-  const cloud = await startLocalCloud({ packageDir, functionOutput: 'inherit' });
+  const cloud = await startLocalCloud({
+    packageDir,
+    functionOutput: 'inherit',
+    alwaysShowStatus: values.status,
+  });
   console.log(banner(cloud, performance.now() - started));
 
   let stopping = false;

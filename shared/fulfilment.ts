@@ -21,7 +21,6 @@ export interface FulfilmentPorts {
   faults: FaultSwitch;
   log: OrderPorts['log'] & {
     info(message: string, extra: Record<string, unknown>): void;
-    appendKeys(keys: Record<string, string>): void;
   };
 }
 
@@ -53,12 +52,16 @@ export class FulfilmentRun {
       withDeadLettering(record, this.ports.deadLetters, this.ports.log, async () => {
         const parsed = parseOrderEventRecord(record);
         const { event } = parsed;
-        this.ports.log.appendKeys({ orderId: event.orderId, eventId: event.eventId });
         this.ports.faults.check(event);
         const cursor = await this.#cursor(event.orderId);
         const decision = decideSequence(cursor.current, event.seq);
         if (decision.kind === 'duplicate') {
-          this.ports.log.info('Duplicate event acknowledged', { seq: event.seq, applied: cursor.current });
+          this.ports.log.info('Duplicate event acknowledged', {
+            orderId: event.orderId,
+            eventId: event.eventId,
+            seq: event.seq,
+            applied: cursor.current,
+          });
           return;
         }
         if (decision.kind === 'gap') throw new SequenceGapError(event.orderId, decision.expected, event.seq);
@@ -72,6 +75,9 @@ export class FulfilmentRun {
   /** After the processor: record the status changes, advance the cursors, answer with every failed record. */
   async finish(records: readonly SQSRecord[], processed: SQSBatchResponse): Promise<SQSBatchResponse> {
     const failed = new Set(processed.batchItemFailures.map((failure) => failure.itemIdentifier));
+    // Orders were applied in parallel: their status changes go out in the batch's order, whoever finished first.
+    const position = new Map(records.map((record, index) => [record.messageId, index]));
+    this.#staged.sort((a, b) => (position.get(a.recordId) ?? 0) - (position.get(b.recordId) ?? 0));
     for (const recordId of await this.#recordActivities()) failed.add(recordId);
     for (const recordId of await this.#advanceCursors(failed)) failed.add(recordId);
     const items = records.map((record) => ({
@@ -111,7 +117,11 @@ export class FulfilmentRun {
       );
     } catch (error) {
       if (!(error instanceof TransitionNotAllowedError)) throw error;
-      this.ports.log.info('Not fulfilled: the order changed first', { reason: error.message });
+      this.ports.log.info('Not fulfilled: the order changed first', {
+        orderId: event.orderId,
+        eventId: event.eventId,
+        reason: error.message,
+      });
       return [];
     }
     const fulfilled: OrderEvent<'OrderFulfilled'> = {
@@ -151,26 +161,25 @@ export class FulfilmentRun {
   }
 
   /**
-   * One conditional write per order: from the stored cursor to the last applied seq before the first failure of
+   * One conditional write per order, the orders at once: from the stored cursor to the last applied seq before the first failure of
    * its group. Returns the records whose cursor could not be written (they come back and count as duplicates or
    * apply again: every effect is idempotent).
    */
   async #advanceCursors(failed: ReadonlySet<string>): Promise<string[]> {
-    const notAdvanced: string[] = [];
-    for (const [orderId, cursor] of this.#cursors) {
-      const staged = this.#staged.filter((entry) => entry.orderId === orderId);
-      const firstFailure = staged.findIndex((entry) => failed.has(entry.recordId));
-      const applied = firstFailure === -1 ? staged : staged.slice(0, firstFailure);
-      const last = applied.at(-1);
-      if (last === undefined) continue;
-      const reason = await this.#advance(orderId, cursor.stored, last.seq);
-      if (reason === undefined) continue;
-      for (const entry of applied) {
-        this.#failures.note(entry.recordId, reason);
-        notAdvanced.push(entry.recordId);
-      }
-    }
-    return notAdvanced;
+    const perOrder = await Promise.all(
+      [...this.#cursors].map(async ([orderId, cursor]) => {
+        const staged = this.#staged.filter((entry) => entry.orderId === orderId);
+        const firstFailure = staged.findIndex((entry) => failed.has(entry.recordId));
+        const applied = firstFailure === -1 ? staged : staged.slice(0, firstFailure);
+        const last = applied.at(-1);
+        if (last === undefined) return [];
+        const reason = await this.#advance(orderId, cursor.stored, last.seq);
+        if (reason === undefined) return [];
+        for (const entry of applied) this.#failures.note(entry.recordId, reason);
+        return applied.map((entry) => entry.recordId);
+      }),
+    );
+    return perOrder.flat();
   }
 
   /** Moves one order's cursor with its conditional write; says why when it did not move. */

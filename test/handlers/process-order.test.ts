@@ -466,6 +466,35 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     expect(world.sqs).not.toHaveReceivedAnyCommand();
   });
 
+  it('applies the orders of a batch at once, and the events of one order one after another', async () => {
+    // Prepare: every read takes a moment, so reads that overlap can be seen.
+    const reading = new Set<string>();
+    let mostOrdersAtOnce = 0;
+    world.documentClient.on(GetCommand).callsFake(async (input: GetCommandInput) => {
+      const orderId = String(input.Key?.orderId);
+      reading.add(orderId);
+      mostOrdersAtOnce = Math.max(mostOrdersAtOnce, reading.size);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      reading.delete(orderId);
+      const table = input.TableName === PROGRESS_TABLE ? world.progress : world.orders;
+      const Item = table.get(input.TableName, input.Key);
+      return Item === undefined ? {} : { Item };
+    });
+    const records = [orderEventRecord(A1), orderEventRecord(B1), orderEventRecord(C1), orderEventRecord(B2)];
+
+    // Act
+    const response = await invoke(sqsEvent(records));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(mostOrdersAtOnce).toBe(3);
+    expect(world.putRecords()).toEqual([
+      entries(activityOf(A1, 'PLACED', null), activityOf(B1, 'PLACED', null), activityOf(C1, 'PLACED', null)),
+      entries(activityOf(B2, 'CANCELLED', 'PLACED')),
+    ]);
+    expect(world.progress.item(ORDER_B)).toEqual({ orderId: ORDER_B, seq: 2 });
+  });
+
   it('records one status change each of several orders in one PutRecords', async () => {
     // Prepare
     const records = [orderEventRecord(A1), orderEventRecord(B1), orderEventRecord(C1)];
