@@ -31,7 +31,8 @@ export async function readStream(
           >,
         );
       }
-      if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
+      // Until an empty page: kinesalite answers MillisBehindLatest 0 on every page, even with records left.
+      if ((page.Records ?? []).length === 0) break;
       iterator = page.NextShardIterator;
     }
   }
