@@ -11,6 +11,7 @@ import { postJson, refOf, startTestCloud } from './local-cloud.js';
 const FAULTY_CUSTOMER = 'cust-faulty';
 
 let cloud: LocalCloud;
+let logs: string[];
 let mqtt: MqttClient;
 const reviews: Array<Record<string, unknown>> = [];
 
@@ -55,7 +56,7 @@ async function distinctActivityOf(orderId: string) {
 }
 
 beforeAll(async () => {
-  ({ cloud } = await startTestCloud({
+  ({ cloud, logs } = await startTestCloud({
     functionEnvironment: { processOrder: { ORDERFLOW_FAULT_CUSTOMER_ID: FAULTY_CUSTOMER } },
     maxVisibilityTimeoutSeconds: 2,
   }));
@@ -210,5 +211,11 @@ describe('fan-out and fulfilment on the local cloud', () => {
     ]);
     expect(await statusOf(faultyId)).toBe('PAID');
     expect(await activityOf(faultyId)).toEqual([]);
+    // The local cloud said so while it happened: a status line of the source with failed records and its DLQ.
+    const statusLine = await waitFor(
+      () => logs.find((line) => /fulfillment\.fifo → \S+processOrder .* [1-9]\d* failed, /.test(line)),
+      { timeoutMs: 10_000, description: "a status line with processOrder's failed records" },
+    );
+    expect(statusLine).toMatch(/ retried, .* \d+ in \S+fulfillment-dlq\.fifo$/);
   }, 60_000);
 });
