@@ -428,6 +428,7 @@ describe('provisionStack', () => {
         handler: 'functions/process-order.handler',
         timeoutSeconds: 30,
         memoryMb: 512,
+        reservedConcurrency: 4,
         environment: {
           POWERTOOLS_SERVICE_NAME: 'orderflow',
           ORDERS_TABLE: 'orderflow-test-orders',
@@ -503,6 +504,7 @@ describe('provisionStack', () => {
         batchSize: 5,
         maximumBatchingWindowSeconds: 2,
         reportBatchItemFailures: false,
+        maximumConcurrency: 2,
         enabled: false,
       },
       AggregateAnalyticsEventSourceMappingKinesisOrderActivityStream: {
