@@ -11,7 +11,7 @@ export interface LocalCloudPorts {
   lambda: number;
 }
 
-/** DESIGN.md's fixed ports for what a person talks to. */
+/** The fixed ports of what a person talks to (README, "The local cloud"). */
 export const DEFAULT_PUBLIC_PORTS = { http: 3000, mqtt: 1883, mqttWs: 8083 } as const;
 
 /** The variable each emulator's endpoint is given to the functions in (and what the `local` stage sets). */
@@ -31,7 +31,7 @@ export const LAMBDA_API_PORT = 4570;
 /**
  * The default ports: the emulators' from the endpoints serverless.yml gives the functions of the `local` stage
  * (so `serverless invoke local --stage local` reaches the same cloud, and no port is written twice), the public
- * ones from DESIGN.md unless `ORDERFLOW_HTTP_PORT` / `ORDERFLOW_MQTT_PORT` / `ORDERFLOW_MQTT_WS_PORT` say otherwise.
+ * fixed ones unless `ORDERFLOW_HTTP_PORT` / `ORDERFLOW_MQTT_PORT` / `ORDERFLOW_MQTT_WS_PORT` say otherwise.
  */
 export function defaultPorts(
   functionEnvironments: ReadonlyArray<Readonly<Record<string, unknown>>>,

@@ -3,7 +3,7 @@ import type { ActivityRecord } from './activity.js';
 /** The IoT topic of closed windows' summaries. */
 export const SUMMARY_TOPIC_NAME = 'analytics/orders/summary';
 
-/** Windows are one minute long, aligned to the minute (DESIGN.md, "IoT Core topics"). */
+/** Windows are one minute long, aligned to the minute (README, "Analytics and notifications"). */
 export const WINDOW_MS = 60_000;
 
 export interface Window {

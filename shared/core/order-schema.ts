@@ -1,7 +1,7 @@
 import { MAX_ITEMS, MAX_QUANTITY, MAX_UNIT_PRICE } from './money.js';
 import * as z from './zod.js';
 
-/** Field rules of DESIGN.md, "HTTP API". Unknown fields are refused everywhere (strict objects). */
+/** Field rules of the HTTP API (README, "HTTP API"). Unknown fields are refused everywhere (strict objects). */
 export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

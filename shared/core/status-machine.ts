@@ -1,5 +1,5 @@
 /**
- * The order status machine of DESIGN.md: `PLACED → PAID → FULFILLED`, `PLACED|PAID → CANCELLED`.
+ * The order status machine: `PLACED → PAID → FULFILLED`, `PLACED|PAID → CANCELLED`.
  * Anything else is refused (HTTP 409).
  */
 export const ORDER_STATUSES = ['PLACED', 'PAID', 'FULFILLED', 'CANCELLED'] as const;

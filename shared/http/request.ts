@@ -9,7 +9,7 @@ import {
   ValidationError,
 } from '../errors.js';
 
-/** DESIGN.md: a body over 64 KiB is a 413. */
+/** A body over 64 KiB is a 413 (README, "Errors"). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;

@@ -129,7 +129,7 @@ function failedRecordLog(record: KinesisStreamRecord, activity: ActivityRecord, 
   ];
 }
 
-/** The one conditional write that counts `record` into its window (DESIGN.md, "Semantics of the core"). */
+/** The one conditional write that counts `record` into its window. */
 function countWrite(
   record: ActivityRecord,
   window: { windowStart: string; windowEnd: string },
@@ -666,7 +666,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
       // Act
       const response = await invoke(kinesisEvent(activityRecords([late, later])));
 
-      // Assess: one message per closed window (DESIGN.md, "IoT Core topics"); the late record is counted
+      // Assess: one message per closed window (README, "Analytics and notifications"); the late record is counted
       expect(response).toEqual(NO_FAILURES);
       expect(published()).toEqual([
         { topic: SUMMARY_TOPIC, qos: 1, payload: summary('eu-west', MINUTE_1, { placed: 1 }) },

@@ -51,7 +51,7 @@ const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
 const ORDER_C = 'e3f4a5b6-c7d8-4e9f-a0b1-c2d3e4f5a6b7';
 const FULFILLED_AT = '2024-05-01T10:30:00.000Z';
 
-/** The activity record (Kinesis data) of one status change, as DESIGN.md "Events" lists its fields. */
+/** The activity record (Kinesis data) of one status change, field by field. */
 type Activity = ActivityRecord;
 
 type Operation = 'Get' | 'Put' | 'Update';

@@ -46,7 +46,7 @@ const STREAM = 'OrderActivityStream';
 const STREAM_CONSUMERS = ['aggregateAnalytics', 'notifyCustomer'] as const satisfies readonly FunctionName[];
 const FAILURES_QUEUE = 'ActivityFailuresQueue';
 
-/** Lambda's options for each stream consumer (DESIGN.md, Flow): all of the mapping but its source and target. */
+/** Lambda's options for each stream consumer: all of the mapping but its source and target. */
 const STREAM_MAPPING_OPTIONS = {
   BatchSize: 100,
   Enabled: true,
@@ -62,7 +62,7 @@ const STREAM_MAPPING_OPTIONS = {
 const iotTopic = (topic: string) =>
   `arn:\${AWS::Partition}:iot:\${AWS::Region}:\${AWS::AccountId}:topic/${topic}`;
 
-/** The IoT Core topics each publishing function may publish to, and no other (DESIGN.md, IoT Core topics). */
+/** The IoT Core topics each publishing function may publish to, and no other. */
 const IOT_TOPICS: Partial<Record<FunctionName, readonly string[]>> = {
   reviewOrder: ['ops/reviews'],
   aggregateAnalytics: ['analytics/orders/summary'],
@@ -205,7 +205,7 @@ interface Subscription {
   filterPolicy: Record<string, unknown>;
 }
 
-/** The subscriptions of the order events topic: raw delivery, filtered on message attributes (DESIGN.md, Events). */
+/** The subscriptions of the order events topic: raw delivery, filtered on message attributes. */
 const SUBSCRIPTIONS: readonly Subscription[] = [
   {
     subscription: 'FulfillmentSubscription',

@@ -99,7 +99,7 @@ const LIFE: Record<OrderStatus, { previousStatus: OrderStatus | null; seq: numbe
 };
 
 /**
- * A valid activity record (the data of an `order-activity` record, DESIGN.md "Events"). By default a status change
+ * A valid activity record (the data of an `order-activity` record). By default a status change
  * of one order in `eu-west`, all in the minute from 10:00; the status sets `previousStatus`, `seq` and
  * `occurredAt` as in the order's usual life, and the `eventId` is derived from order, status and seq.
  */

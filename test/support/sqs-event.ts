@@ -14,7 +14,7 @@ const SENT_AT = Date.parse(PLACED_AT);
 
 let recordCounter = 0;
 
-/** The filter attributes the intake publishes with every event (DESIGN.md, "Events"). */
+/** The filter attributes the intake publishes with every event. */
 export interface EventAttributeValues {
   eventType: string;
   total: number;

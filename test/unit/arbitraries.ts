@@ -6,7 +6,7 @@ import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody, OrderItem } from '../../shared/core/order-schema.js';
 import { MAX_CANCEL_REASON_LENGTH } from '../../shared/core/order-schema.js';
 
-/** Values within the field rules of DESIGN.md, "HTTP API". */
+/** Values within the field rules of the HTTP API. */
 export const customerIdArb: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
 export const currencyArb: fc.Arbitrary<string> = fc.stringMatching(/^[A-Z]{3}$/);
 export const regionArb: fc.Arbitrary<string> = fc.oneof(

@@ -18,7 +18,7 @@ const exactTotal = (lines: readonly PricedLine[]): bigint =>
   lines.reduce((sum, line) => sum + BigInt(line.quantity) * BigInt(line.unitPrice), 0n);
 
 describe('money limits', () => {
-  it('match DESIGN.md and keep the largest total a safe integer', () => {
+  it('match the HTTP API field rules and keep the largest total a safe integer', () => {
     expect({ MAX_ITEMS, MAX_QUANTITY, MAX_UNIT_PRICE }).toEqual({
       MAX_ITEMS: 50,
       MAX_QUANTITY: 1000,

@@ -49,8 +49,8 @@ describe('decideSequence', () => {
 type Decide = (applied: number, seq: number) => SequenceDecision;
 
 /**
- * How a redrive orders the messages it moves to the back of the source queue: as they sit in the DLQ (DESIGN.md,
- * "Redrive"), or each message group by `seq`.
+ * How a redrive orders the messages it moves to the back of the source queue: as they sit in the DLQ, or each
+ * message group by `seq`.
  */
 type RedriveOrder = 'dlq' | 'seq';
 

@@ -16,7 +16,7 @@ import {
   toCommand,
 } from './arbitraries.js';
 
-/** DESIGN.md, "HTTP API": `PLACED → PAID → FULFILLED`; `PLACED|PAID → CANCELLED`; anything else is a 409. */
+/** The status machine of the HTTP API: `PLACED → PAID → FULFILLED`; `PLACED|PAID → CANCELLED`; anything else is a 409. */
 const ALLOWED: Record<OrderStatus, Partial<Record<OrderCommandType, OrderStatus>>> = {
   PLACED: { pay: 'PAID', cancel: 'CANCELLED' },
   PAID: { fulfil: 'FULFILLED', cancel: 'CANCELLED' },
@@ -137,7 +137,7 @@ describe('nextStatus', () => {
 });
 
 describe('the status machine driven through placeOrder and decideCommand', () => {
-  it('decides apply, resume or reject exactly as the rules of DESIGN.md say, for any sequence of commands', () => {
+  it('decides apply, resume or reject exactly as the status machine says, for any sequence of commands', () => {
     fc.assert(
       fc.property(orderLifeArb, (life) => {
         for (const step of run(life).steps) expect(step.decision.kind).toBe(step.expected);
