@@ -108,6 +108,12 @@ export async function readActivity(
   kinesis: KinesisClient,
   streamName: string,
 ): Promise<ActivityObservation[]> {
+  const data = await readStreamData(kinesis, streamName);
+  return data.flatMap((bytes) => parseActivity(bytes) ?? []);
+}
+
+/** The data of every record on the stream, shard after shard, each shard from TRIM_HORIZON to its current end. */
+export async function readStreamData(kinesis: KinesisClient, streamName: string): Promise<Uint8Array[]> {
   const shards: Shard[] = [];
   let nextToken: string | undefined;
   do {
@@ -118,7 +124,7 @@ export async function readActivity(
     nextToken = page.NextToken;
   } while (nextToken !== undefined);
 
-  const records: ActivityObservation[] = [];
+  const data: Uint8Array[] = [];
   for (const shard of shards) {
     const { ShardIterator } = await kinesis.send(
       new GetShardIteratorCommand({
@@ -130,17 +136,14 @@ export async function readActivity(
     let iterator = ShardIterator;
     while (iterator !== undefined) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const record of page.Records ?? []) {
-        const parsed = parseActivity(record.Data);
-        if (parsed !== undefined) records.push(parsed);
-      }
+      for (const record of page.Records ?? []) data.push(record.Data ?? new Uint8Array());
       // Read until an empty page at the tip. Not until MillisBehindLatest is 0: kinesalite says 0 on every page,
       // so stopping there would drop whatever lies beyond the first `Limit` records of a shard.
       if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) break;
       iterator = page.NextShardIterator;
     }
   }
-  return records;
+  return data;
 }
 
 function parseActivity(data: Uint8Array | undefined): ActivityObservation | undefined {

@@ -4,8 +4,8 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
+import { readStreamData } from '../../local/load/observe.js';
 import { waitFor } from '../support/wait-for.js';
-import { readStream } from './kinesis-reader.js';
 import { postJson, refOf, startTestCloud } from './local-cloud.js';
 
 const FAULTY_CUSTOMER = 'cust-faulty';
@@ -40,7 +40,9 @@ async function statusOf(orderId: string): Promise<unknown> {
 }
 
 async function activityOf(orderId: string) {
-  const records = await readStream(cloud.clients.kinesis, refOf(cloud, 'OrderActivityStream'));
+  const records = (await readStreamData(cloud.clients.kinesis, refOf(cloud, 'OrderActivityStream'))).map(
+    (data) => JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>,
+  );
   return records.filter((record) => record.orderId === orderId);
 }
 

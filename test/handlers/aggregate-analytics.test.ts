@@ -17,7 +17,13 @@ import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { WindowSummary } from '../../shared/core/analytics.js';
 import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
-import { dynamoDbThrottled, RECORD_FAILED, retriedInShard, type WarnSpy } from '../support/failure-log.js';
+import {
+  dynamoDbThrottled,
+  failedStreamRecordLog,
+  RECORD_FAILED,
+  retriedInShard,
+  type WarnSpy,
+} from '../support/failure-log.js';
 import { FakeTable } from '../support/fake-dynamodb.js';
 import {
   activityRecord,
@@ -112,22 +118,6 @@ function failures(...records: KinesisStreamRecord[]): KinesisStreamBatchResponse
 }
 
 const NO_FAILURES: KinesisStreamBatchResponse = { batchItemFailures: [] };
-
-/** The WARN entry of a failed record: the one message, the record's ids, seq and status, and why it failed. */
-function failedRecordLog(record: KinesisStreamRecord, activity: ActivityRecord, reason: string) {
-  const { orderId, seq, eventId, status } = activity;
-  return [
-    RECORD_FAILED,
-    {
-      sequenceNumber: record.kinesis.sequenceNumber,
-      orderId,
-      seq,
-      eventId,
-      status,
-      reason: retriedInShard(reason),
-    },
-  ];
-}
 
 /** The one conditional write that counts `record` into its window. */
 function countWrite(
@@ -429,7 +419,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
       // Assess
       expect(response).toEqual(failures(paid));
       expect(warn.mock.calls).toEqual([
-        failedRecordLog(paid, PAID, dynamoDbThrottled('ProvisionedThroughputExceededException')),
+        failedStreamRecordLog(paid, PAID, dynamoDbThrottled('ProvisionedThroughputExceededException')),
       ]);
     });
 

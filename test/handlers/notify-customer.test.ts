@@ -18,7 +18,12 @@ import type { MockInstance } from 'vitest';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import { lambdaContext } from '../support/api-event.js';
-import { RECORD_FAILED, retriedInShard, type WarnSpy } from '../support/failure-log.js';
+import {
+  failedStreamRecordLog,
+  RECORD_FAILED,
+  retriedInShard,
+  type WarnSpy,
+} from '../support/failure-log.js';
 import {
   ACTIVITY_ORDER_ID,
   activityRecord,
@@ -86,22 +91,6 @@ function throttlePublishOf(activity: ActivityRecord): void {
     }
     return {};
   });
-}
-
-/** The WARN entry of a failed record: the one message, the record's ids, seq and status, and why it failed. */
-function failedRecordLog(record: KinesisStreamRecord, activity: ActivityRecord, reason: string) {
-  const { orderId, seq, eventId, status } = activity;
-  return [
-    RECORD_FAILED,
-    {
-      sequenceNumber: record.kinesis.sequenceNumber,
-      orderId,
-      seq,
-      eventId,
-      status,
-      reason: retriedInShard(reason),
-    },
-  ];
 }
 
 /** The message a status change makes on its status topic. */
@@ -378,13 +367,13 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
       // Assess
       expect(response).toEqual(failures(paid, fulfilled));
       expect(container.logWarn.mock.calls).toEqual([
-        failedRecordLog(
+        failedStreamRecordLog(
           paid,
           PAID,
           'DependencyUnavailableError: IoT data plane is unavailable right now; retry the same request. — ' +
             'caused by ThrottlingException: Rate exceeded',
         ),
-        failedRecordLog(
+        failedStreamRecordLog(
           fulfilled,
           FULFILLED,
           `PredecessorFailedError: skipped: an earlier record of order '${ACTIVITY_ORDER_ID}' failed in this batch`,

@@ -1,5 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { KinesisStreamRecord } from 'aws-lambda';
 import type { MockInstance } from 'vitest';
+import type { ActivityRecord } from '../../shared/core/activity.js';
 
 /** The message of every failed-record log entry, whichever consumer logs it: one log filter finds them all. */
 export const RECORD_FAILED = 'Record failed; it will be delivered again';
@@ -20,4 +22,20 @@ export function dynamoDbThrottled(
     'DependencyUnavailableError: DynamoDB is unavailable right now; retry the same request. — caused by ' +
     `${name}: Rate of requests exceeds the allowed throughput.`
   );
+}
+
+/** The WARN entry of a failed stream record: the one message, the record's ids, seq and status, and why it failed. */
+export function failedStreamRecordLog(record: KinesisStreamRecord, activity: ActivityRecord, reason: string) {
+  const { orderId, seq, eventId, status } = activity;
+  return [
+    RECORD_FAILED,
+    {
+      sequenceNumber: record.kinesis.sequenceNumber,
+      orderId,
+      seq,
+      eventId,
+      status,
+      reason: retriedInShard(reason),
+    },
+  ];
 }
