@@ -7,7 +7,7 @@ import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createProgressStore } from '../shared/adapters/progress-store.js';
 import { readConfig } from '../shared/config.js';
-import { FulfilmentRun } from '../shared/fulfilment.js';
+import { FulfillmentRun } from '../shared/fulfillment.js';
 import { logger } from '../shared/observability.js';
 import { createOrderPortsFromEnv } from '../shared/order-ports.js';
 import { inOrderPerOrder, orderOfQueueRecord } from '../shared/queue/in-order-per-order.js';
@@ -25,7 +25,7 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /** `fulfillment.fifo` → each order's events once and in order; paid orders fulfilled; status changes to Kinesis. */
 export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const run = new FulfilmentRun(ports);
+  const run = new FulfillmentRun(ports);
   // Orders (message groups) in parallel; within a group in order, the rest skipped after a failure.
   const processed = await processPartialResponse(
     event,

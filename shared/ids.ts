@@ -27,6 +27,6 @@ export function orderIdFor(idempotencyKey: string, request: unknown): string {
  * The `eventId` of the `OrderFulfilled` that fulfilling after `paidEventId` appends: derived, so that a redelivered
  * `OrderPaid` records the same status change again (consumers drop it by `eventId`).
  */
-export function fulfilmentEventIdFor(paidEventId: string): string {
+export function fulfillmentEventIdFor(paidEventId: string): string {
   return orderIdFor(`fulfil:${paidEventId}`, null);
 }

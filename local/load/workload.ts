@@ -119,7 +119,7 @@ export type Expectation = { kind: 'known'; expected: ExpectedOrder } | { kind: '
 /**
  * The final state the HTTP answers commit the pipeline to. A cancel accepted (202) wins: the order ends CANCELLED,
  * after PAID when its pay was accepted too (the pay came first, or the cancel would have refused it). Otherwise an
- * accepted pay ends FULFILLED: a cancel refused with 409 lost to the pay or to the fulfilment. Any other
+ * accepted pay ends FULFILLED: a cancel refused with 409 lost to the pay or to the fulfillment. Any other
  * combination (both refused, a 5xx that persisted, a 4xx the workload never provokes) commits to nothing.
  */
 export function expectedFinalState({ pay, cancel }: CommandAnswers): Expectation {
@@ -154,7 +154,7 @@ export interface PlacedOrder {
 /**
  * The analytics figures a run must add up to, per region, by the rules of shared/core/analytics.ts: every placed
  * order once in `placed`; an accepted pay in `paid` and its total in `revenue`; an accepted cancel in `cancelled`;
- * a fulfilment in `fulfilled`. An order whose answers commit to nothing still counts as placed.
+ * a fulfillment in `fulfilled`. An order whose answers commit to nothing still counts as placed.
  */
 export function expectedFigures(orders: readonly PlacedOrder[]): Map<string, WindowFigures> {
   const byRegion = new Map<string, WindowFigures>();

@@ -1,7 +1,7 @@
 import type { Order } from './order.js';
 import type { OrderEvent } from './order-events.js';
 
-/** A message for the SNS FIFO topic, as the README's "Fan-out and fulfilment" defines it. */
+/** A message for the SNS FIFO topic, as the README's "Fan-out and fulfillment" defines it. */
 export interface BusMessage {
   /** `orderId`: one message group per order keeps an order's events in order. */
   groupId: string;

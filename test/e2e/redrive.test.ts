@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe('DLQ redrive on the local cloud', () => {
   it('brings an order whose events went to the DLQ back, in order, once the consumer is fixed', async () => {
-    // Prepare: with the fault on, the order's events fail five times each and land in the fulfilment DLQ.
+    // Prepare: with the fault on, the order's events fail five times each and land in the fulfillment DLQ.
     const placed = await post('/orders', {
       customerId: CUSTOMER,
       currency: 'EUR',
@@ -80,7 +80,7 @@ describe('DLQ redrive on the local cloud', () => {
       const mine = statuses.filter((message) => message.topic === `orders/${CUSTOMER}/${orderId}/status`);
       return mine.length >= 3 ? mine : undefined;
     });
-    // The cancel won the race with fulfilment while the consumer was down: PLACED, PAID, CANCELLED.
+    // The cancel won the race with fulfillment while the consumer was down: PLACED, PAID, CANCELLED.
     expect(seen.map(({ status, seq }) => [status, seq])).toEqual([
       ['PLACED', 1],
       ['PAID', 2],

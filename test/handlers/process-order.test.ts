@@ -23,7 +23,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
-import { fulfilmentEventIdFor } from '../../shared/ids.js';
+import { fulfillmentEventIdFor } from '../../shared/ids.js';
 import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
 import { dynamoDbThrottled, RECORD_FAILED, type WarnSpy } from '../support/failure-log.js';
@@ -405,7 +405,7 @@ function readSample(name: string): SQSEvent {
   return JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8')) as SQSEvent;
 }
 
-// Order A: placed, paid, then cancelled by a cancel that won against the fulfilment. Order B: placed, cancelled.
+// Order A: placed, paid, then cancelled by a cancel that won against the fulfillment. Order B: placed, cancelled.
 const A1 = orderEventBody({ type: 'OrderPlaced', orderId: ORDER_A });
 const A2 = orderEventBody({ type: 'OrderPaid', orderId: ORDER_A, seq: 2 });
 const A3 = orderEventBody({ type: 'OrderCancelled', orderId: ORDER_A, seq: 3, previousStatus: 'PAID' });
@@ -516,7 +516,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
   });
 
   it('fails the rest of a message group after a failure and goes on with the other groups', async () => {
-    // Prepare: the read of order A for the fulfilment of A2 is throttled
+    // Prepare: the read of order A for the fulfillment of A2 is throttled
     world.orders.seed(orderItem(storedOrder({ orderId: ORDER_A, status: 'CANCELLED', version: 3 })));
     world.orders.seed(
       orderItem(storedOrder({ orderId: ORDER_B, customerId: 'cust_7', status: 'CANCELLED' })),
@@ -850,9 +850,9 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     });
   });
 
-  describe('fulfilment of a paid order', () => {
+  describe('fulfillment of a paid order', () => {
     const paidOrder = storedOrder({ orderId: ORDER_A, status: 'PAID' });
-    const fulfilmentEventId = fulfilmentEventIdFor(A2.event.eventId);
+    const fulfillmentEventId = fulfillmentEventIdFor(A2.event.eventId);
     const fulfilledOrder = {
       ...paidOrder,
       status: 'FULFILLED',
@@ -860,7 +860,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       updatedAt: FULFILLED_AT,
     } as const;
     const orderFulfilled = {
-      eventId: fulfilmentEventId,
+      eventId: fulfillmentEventId,
       type: 'OrderFulfilled',
       orderId: ORDER_A,
       customerId: 'cust_42',
@@ -870,7 +870,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     } as const;
     const fulfilledActivity: Activity = {
       ...activityOf(A2, 'FULFILLED', 'PAID'),
-      eventId: fulfilmentEventId,
+      eventId: fulfillmentEventId,
       seq: 3,
       occurredAt: FULFILLED_AT,
     };
@@ -1003,7 +1003,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       expect(world.sqs).not.toHaveReceivedAnyCommand();
     });
 
-    it('reports the payment when the fulfilment write is throttled, keeping the order PAID and the cursor', async () => {
+    it('reports the payment when the fulfillment write is throttled, keeping the order PAID and the cursor', async () => {
       // Prepare
       world.orders.seed(orderItem(paidOrder));
       world.fail(world.orders, 'Put', dynamoDbThrottling('ProvisionedThroughputExceededException'));

@@ -58,7 +58,7 @@ const envelope = (orderId: string, seq: number) =>
     seq,
   });
 
-/** A dead letter of the fulfilment DLQ: `<order letter><seq>` as its message id. */
+/** A dead letter of the fulfillment DLQ: `<order letter><seq>` as its message id. */
 function deadLetter(orderId: string, seq: number, redriveCount?: number) {
   const messageId = `${orderId === ORDER_A ? 'A' : 'B'}${seq}`;
   aws.enqueue('FULFILLMENT_DLQ_NAME', {

@@ -670,7 +670,7 @@ describe('the dev stage template', () => {
     expect(queues.sort()).toEqual([...Object.keys(QUEUE_NAMES), FAILURES_QUEUE].sort());
   });
 
-  describe('the fan-out to fulfilment and review', () => {
+  describe('the fan-out to fulfillment and review', () => {
     it.each(Object.entries(QUEUE_NAMES))(
       'makes %s a FIFO queue named orderflow-dev-%s',
       (logicalId, name) => {

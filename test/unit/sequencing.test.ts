@@ -282,7 +282,7 @@ class FifoGroupSimulation {
     return batch;
   }
 
-  /** One invocation, as `FulfilmentRun` does it; what is not deleted returns to the head of the group. */
+  /** One invocation, as `FulfillmentRun` does it; what is not deleted returns to the head of the group. */
   #receiveAndProcess({ batchSize, throttleAt, putFailsAt, ending }: Invocation): void {
     const batch = this.#receive(batchSize);
     if (batch.length === 0) return;

@@ -7,13 +7,13 @@ import type { OrderEvent } from './core/order-events.js';
 import type { ActivityStream, DeadLetterQueue, NotWritten, ProgressStore } from './core/ports.js';
 import { decideSequence } from './core/sequencing.js';
 import { describeError, SequenceGapError, TransitionNotAllowedError } from './errors.js';
-import { fulfilmentEventIdFor, newEventContext } from './ids.js';
+import { fulfillmentEventIdFor, newEventContext } from './ids.js';
 import { type OrderPorts, runOrderCommand } from './order-commands.js';
 import { withDeadLettering } from './queue/dead-lettering.js';
 import { type OrderEventRecord, parseOrderEventRecord } from './queue/order-event-record.js';
 import { ORDER_EVENT_RECORDS, RecordFailures } from './queue/record-failures.js';
 
-export interface FulfilmentPorts {
+export interface FulfillmentPorts {
   orders: OrderPorts;
   progress: ProgressStore;
   activity: ActivityStream;
@@ -38,15 +38,15 @@ interface Staged {
  * Kinesis (`PutRecords`, one record per order per call), then moves each order's cursor, and reports what must
  * come back, logging each reported record with the reason it failed.
  */
-export class FulfilmentRun {
+export class FulfillmentRun {
   /** Applied seq per order: read once per invocation, advanced in memory as records apply. */
   readonly #cursors = new Map<string, { stored: number; current: number }>();
   readonly #staged: Staged[] = [];
   readonly #failures = new RecordFailures(ORDER_EVENT_RECORDS);
 
-  constructor(private readonly ports: FulfilmentPorts) {}
+  constructor(private readonly ports: FulfillmentPorts) {}
 
-  /** The record handler: parse, sequence, apply (status change, fulfilment of a paid order). */
+  /** The record handler: parse, sequence, apply (status change, fulfillment of a paid order). */
   readonly handle = this.#failures.watch(
     (record) =>
       withDeadLettering(record, this.ports.deadLetters, this.ports.log, async () => {
@@ -106,14 +106,14 @@ export class FulfilmentRun {
    */
   async #fulfilIfPaid({ event, attributes }: OrderEventRecord): Promise<ActivityRecord[]> {
     if (event.type !== 'OrderPaid') return [];
-    const fulfilmentEventId = fulfilmentEventIdFor(event.eventId);
+    const fulfillmentEventId = fulfillmentEventIdFor(event.eventId);
     let order: Order;
     try {
       order = await runOrderCommand(
         this.ports.orders,
         event.orderId,
         { type: 'fulfil', idempotencyKey: event.eventId },
-        { ...newEventContext(), eventId: fulfilmentEventId },
+        { ...newEventContext(), eventId: fulfillmentEventId },
       );
     } catch (error) {
       if (!(error instanceof TransitionNotAllowedError)) throw error;
@@ -125,7 +125,7 @@ export class FulfilmentRun {
       return [];
     }
     const fulfilled: OrderEvent<'OrderFulfilled'> = {
-      eventId: fulfilmentEventId,
+      eventId: fulfillmentEventId,
       type: 'OrderFulfilled',
       orderId: order.orderId,
       customerId: order.customerId,

@@ -74,7 +74,7 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-describe('fan-out and fulfilment on the local cloud', () => {
+describe('fan-out and fulfillment on the local cloud', () => {
   it('fulfils a paid order and records PLACED, PAID, FULFILLED on the stream in order', async () => {
     // Act
     const orderId = await placeAndPay('cust-happy');
@@ -113,7 +113,7 @@ describe('fan-out and fulfilment on the local cloud', () => {
       return Item;
     });
     expect(stored.total).toEqual({ N: '120000' });
-    // The small order went through fulfilment (its PLACED is on the stream) but never reached review.
+    // The small order went through fulfillment (its PLACED is on the stream) but never reached review.
     await waitFor(async () => (await activityOf(smallId)).length >= 1, {
       description: 'the small order is processed',
     });
