@@ -170,17 +170,6 @@ export class InvalidEventError extends OrderflowError {
   }
 }
 
-/** Status changes that Kinesis did not take after the retries: the events come back and are recorded again. */
-export class ActivityNotRecordedError extends OrderflowError {
-  readonly retryable = true;
-  constructor(orderId: string, options: OrderflowErrorOptions = {}) {
-    super(`The status change of order '${orderId}' could not be written to the activity stream.`, {
-      ...options,
-      orderId,
-    });
-  }
-}
-
 /**
  * A stream record not attempted because an earlier record of its order failed in the same batch: handling it
  * would put the order's changes out of sequence. It comes back with the failed one.
