@@ -1,6 +1,6 @@
 import { createOrderStore } from '../shared/adapters/order-store.js';
 import { readConfig } from '../shared/config.js';
-import { OrderNotFoundError } from '../shared/errors.js';
+import { OrderNotFoundError } from '../shared/core/errors.js';
 import { httpHandler } from '../shared/http/http-handler.js';
 import { readOrderId } from '../shared/http/request.js';
 import { jsonResponse } from '../shared/http/responses.js';

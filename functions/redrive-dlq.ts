@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { toFieldIssues } from '../shared/core/field-issues.js';
 import * as z from '../shared/core/zod.js';
-import { ValidationError } from '../shared/errors.js';
+import { ValidationError } from '../shared/core/errors.js';
 import { logger } from '../shared/observability.js';
 import { type RedriveReport, runRedrive } from '../shared/redrive.js';
 import { createRedrivePortsFromEnv, REDRIVE_QUEUES } from '../shared/redrive-ports.js';

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
+import { InvalidEventError } from './core/errors.js';
 import type { DeadLetterQueue, Notifier, ReviewCase, ReviewStore } from './core/ports.js';
-import { InvalidEventError } from './errors.js';
 import { withDeadLettering } from './queue/dead-lettering.js';
 import { parseOrderEventRecord } from './queue/order-event-record.js';
 

@@ -1,8 +1,8 @@
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ActivityRecord } from '../core/activity.js';
+import { describeError } from '../core/errors.js';
 import type { ActivityStream, NotWritten } from '../core/ports.js';
-import { describeError } from '../errors.js';
 import { asDependencyError } from './dependency-error.js';
 import { isTransientAwsError } from './transient-errors.js';
 

@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '../errors.js';
+import { DependencyUnavailableError } from '../core/errors.js';
 import { configuredEndpoint } from './endpoints.js';
 import { isTransientAwsError } from './transient-errors.js';
 

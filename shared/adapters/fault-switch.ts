@@ -1,4 +1,4 @@
-import { InjectedFaultError } from '../errors.js';
+import { InjectedFaultError } from '../core/errors.js';
 
 /** Test-only: lets end-to-end tests make a consumer fail, to drive messages through retries to the DLQ. */
 export interface FaultSwitch {

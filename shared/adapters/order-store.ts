@@ -6,10 +6,10 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError } from '../core/errors.js';
 import type { LastCommand, Order, OrderRecord } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
 import type { OrderStore } from '../core/ports.js';
-import { ConcurrentUpdateError } from '../errors.js';
 import { asDependencyError } from './dependency-error.js';
 
 export interface OrderStoreOptions {

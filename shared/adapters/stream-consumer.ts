@@ -1,6 +1,6 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { OrderflowError } from '../core/errors.js';
 import * as z from '../core/zod.js';
-import { OrderflowError } from '../errors.js';
 import type { StreamConsumer } from '../replay.js';
 import { asDependencyError } from './dependency-error.js';
 

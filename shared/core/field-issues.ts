@@ -1,4 +1,4 @@
-import type { FieldIssue } from '../errors.js';
+import type { FieldIssue } from './errors.js';
 import type * as z from './zod.js';
 
 type PathSegment = PropertyKey;

@@ -1,5 +1,5 @@
-import type { OrderflowError } from '../errors.js';
-import { AmountMismatchError, TransitionNotAllowedError } from '../errors.js';
+import type { OrderflowError } from './errors.js';
+import { AmountMismatchError, TransitionNotAllowedError } from './errors.js';
 import { computeTotal } from './money.js';
 import type { OrderEvent } from './order-events.js';
 import type { CreateOrderBody, OrderItem } from './order-schema.js';

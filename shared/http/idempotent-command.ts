@@ -8,12 +8,8 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { asDependencyError } from '../adapters/dependency-error.js';
-import {
-  findInCauseChain,
-  IdempotencyKeyReusedError,
-  OrderflowError,
-  RequestInProgressError,
-} from '../errors.js';
+import { findInCauseChain, IdempotencyKeyReusedError, OrderflowError } from '../core/errors.js';
+import { RequestInProgressError } from './errors.js';
 import type { HttpResponse } from './responses.js';
 
 /** What an idempotent HTTP command receives: the parsed request and the key that guards it, if any. */

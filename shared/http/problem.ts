@@ -1,16 +1,14 @@
-import type { FieldIssue, OrderflowError } from '../errors.js';
+import type { FieldIssue, OrderflowError } from '../core/errors.js';
 import {
   AmountMismatchError,
   ConcurrentUpdateError,
   DependencyUnavailableError,
   IdempotencyKeyReusedError,
   OrderNotFoundError,
-  PayloadTooLargeError,
-  RequestInProgressError,
   TransitionNotAllowedError,
-  UnsupportedMediaTypeError,
   ValidationError,
-} from '../errors.js';
+} from '../core/errors.js';
+import { PayloadTooLargeError, RequestInProgressError, UnsupportedMediaTypeError } from './errors.js';
 import type { HttpResponse } from './responses.js';
 
 /** RFC 9457 problem details, with `errors` listing each bad field. */

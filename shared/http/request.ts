@@ -1,13 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { OrderNotFoundError, ValidationError } from '../core/errors.js';
 import { toFieldIssues } from '../core/field-issues.js';
 import { IDEMPOTENCY_KEY_PATTERN, ORDER_ID_PATTERN } from '../core/order-schema.js';
 import type * as z from '../core/zod.js';
-import {
-  OrderNotFoundError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../errors.js';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
 
 /** A body over 64 KiB is a 413 (README, "Errors"). */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,9 +1,9 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ActivityRecord } from '../core/activity.js';
+import { InvalidEventError } from '../core/errors.js';
 import { toFieldIssues } from '../core/field-issues.js';
 import { ORDER_STATUSES } from '../core/status-machine.js';
 import * as z from '../core/zod.js';
-import { InvalidEventError } from '../errors.js';
 
 const activityRecordSchema = z.object({
   eventId: z.string().check(z.minLength(1)),

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
+import { DeadLetterNotSentError, OrderflowError } from '../core/errors.js';
 import type { DeadLetterQueue } from '../core/ports.js';
-import { DeadLetterNotSentError, OrderflowError } from '../errors.js';
 
 /**
  * Runs `work` for one SQS record. A permanent failure (an `OrderflowError` that is not retryable) is not retried

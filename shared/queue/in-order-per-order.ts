@@ -1,5 +1,5 @@
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
-import { PredecessorFailedError } from '../errors.js';
+import { PredecessorFailedError } from '../core/errors.js';
 
 /**
  * A record handler that lets a batch's orders go in parallel and keeps each order's records in sequence: a record

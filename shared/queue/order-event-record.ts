@@ -1,8 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
+import { InvalidEventError } from '../core/errors.js';
 import { toFieldIssues } from '../core/field-issues.js';
 import { type EventAttributes, eventAttributesSchema, orderEventSchema } from '../core/order-event-schema.js';
 import type { OrderEvent } from '../core/order-events.js';
-import { InvalidEventError } from '../errors.js';
 
 export interface OrderEventRecord {
   event: OrderEvent;

@@ -1,5 +1,5 @@
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
-import { describeError } from '../errors.js';
+import { describeError } from '../core/errors.js';
 import { parseActivityRecord } from './activity-record.js';
 import { parseOrderEventRecord } from './order-event-record.js';
 

@@ -8,7 +8,7 @@ import {
   payOrderBodySchema,
 } from '../../shared/core/order-schema.js';
 import type * as z from '../../shared/core/zod.js';
-import type { FieldIssue } from '../../shared/errors.js';
+import type { FieldIssue } from '../../shared/core/errors.js';
 import { createOrderRequestArb } from './arbitraries.js';
 
 type Json = Record<string, unknown>;

@@ -6,7 +6,7 @@ import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import type { OrderCommandType, OrderStatus } from '../../shared/core/status-machine.js';
 import { nextStatus, ORDER_STATUSES, TRANSITIONS } from '../../shared/core/status-machine.js';
-import { AmountMismatchError, TransitionNotAllowedError } from '../../shared/errors.js';
+import { AmountMismatchError, TransitionNotAllowedError } from '../../shared/core/errors.js';
 import type { CommandStep } from './arbitraries.js';
 import {
   commandStepsArb,

@@ -41,25 +41,6 @@ export class ValidationError extends OrderflowError {
   }
 }
 
-export class PayloadTooLargeError extends OrderflowError {
-  readonly retryable = false;
-  constructor(
-    readonly sizeBytes: number,
-    readonly limitBytes: number,
-  ) {
-    super(`The request body is ${sizeBytes} bytes; the limit is ${limitBytes} bytes.`);
-  }
-}
-
-export class UnsupportedMediaTypeError extends OrderflowError {
-  readonly retryable = false;
-  constructor(readonly contentType: string | undefined) {
-    super(
-      `Content-Type ${contentType === undefined ? 'is missing' : `'${contentType}' is not supported`}: send the body as application/json.`,
-    );
-  }
-}
-
 export class OrderNotFoundError extends OrderflowError {
   readonly retryable = false;
   constructor(orderId: string) {
@@ -110,14 +91,6 @@ export class IdempotencyKeyReusedError extends OrderflowError {
   readonly retryable = false;
   constructor(options: OrderflowErrorOptions = {}) {
     super('This Idempotency-Key was already used with a different request; use a new key.', options);
-  }
-}
-
-/** A request with the same Idempotency-Key is still being processed. */
-export class RequestInProgressError extends OrderflowError {
-  readonly retryable = true;
-  constructor(options: OrderflowErrorOptions = {}) {
-    super('A request with this Idempotency-Key is still in progress; retry after it completes.', options);
   }
 }
 
