@@ -5,9 +5,9 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { createAnalyticsStore } from '../shared/adapters/analytics-store.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
-import { AnalyticsRun } from '../shared/analytics.js';
-import { readConfig } from '../shared/config.js';
+import { AnalyticsRun } from '../shared/app/aggregate-analytics.js';
 import { logger } from '../shared/observability.js';
+import { readConfig } from '../shared/wiring/config.js';
 
 const config = readConfig(['ANALYTICS_TABLE']);
 const ports = {

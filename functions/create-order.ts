@@ -1,3 +1,4 @@
+import { placeNewOrder } from '../shared/app/order-commands.js';
 import type { CreateOrderBody } from '../shared/core/order-schema.js';
 import { createOrderBodySchema } from '../shared/core/order-schema.js';
 import { httpHandler } from '../shared/http/http-handler.js';
@@ -6,8 +7,7 @@ import { parseJsonBody, readIdempotencyKey } from '../shared/http/request.js';
 import { jsonResponse } from '../shared/http/responses.js';
 import { newEventContext, newOrderId, orderIdFor } from '../shared/ids.js';
 import { logger } from '../shared/observability.js';
-import { placeNewOrder } from '../shared/order-commands.js';
-import { createOrderPortsFromEnv } from '../shared/order-ports.js';
+import { createOrderPortsFromEnv } from '../shared/wiring/order-ports.js';
 
 const ports = createOrderPortsFromEnv();
 

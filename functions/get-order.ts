@@ -1,10 +1,10 @@
 import { createOrderStore } from '../shared/adapters/order-store.js';
-import { readConfig } from '../shared/config.js';
 import { OrderNotFoundError } from '../shared/core/errors.js';
 import { httpHandler } from '../shared/http/http-handler.js';
 import { readOrderId } from '../shared/http/request.js';
 import { jsonResponse } from '../shared/http/responses.js';
 import { logger } from '../shared/observability.js';
+import { readConfig } from '../shared/wiring/config.js';
 
 const store = createOrderStore({ tableName: readConfig(['ORDERS_TABLE']).ORDERS_TABLE });
 

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createNotifier } from '../shared/adapters/notifier.js';
-import { createNotificationHandler } from '../shared/notifications.js';
+import { createNotificationHandler } from '../shared/app/notify-customer.js';
 import { logger } from '../shared/observability.js';
 import { inOrderPerOrder, orderOfStreamRecord } from '../shared/queue/in-order-per-order.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';

@@ -6,11 +6,11 @@ import { createActivityStream } from '../shared/adapters/activity-stream.js';
 import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createProgressStore } from '../shared/adapters/progress-store.js';
-import { readConfig } from '../shared/config.js';
-import { FulfillmentRun } from '../shared/fulfillment.js';
+import { FulfillmentRun } from '../shared/app/process-order.js';
 import { logger } from '../shared/observability.js';
-import { createOrderPortsFromEnv } from '../shared/order-ports.js';
 import { inOrderPerOrder, orderOfQueueRecord } from '../shared/queue/in-order-per-order.js';
+import { readConfig } from '../shared/wiring/config.js';
+import { createOrderPortsFromEnv } from '../shared/wiring/order-ports.js';
 
 const config = readConfig(['FULFILLMENT_PROGRESS_TABLE', 'ACTIVITY_STREAM_NAME', 'DEAD_LETTER_QUEUE_NAME']);
 const ports = {

@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { type RedriveReport, runRedrive } from '../shared/app/redrive-dlq.js';
+import { ValidationError } from '../shared/core/errors.js';
 import { toFieldIssues } from '../shared/core/field-issues.js';
 import * as z from '../shared/core/zod.js';
-import { ValidationError } from '../shared/core/errors.js';
 import { logger } from '../shared/observability.js';
-import { type RedriveReport, runRedrive } from '../shared/redrive.js';
-import { createRedrivePortsFromEnv, REDRIVE_QUEUES } from '../shared/redrive-ports.js';
+import { createRedrivePortsFromEnv, REDRIVE_QUEUES } from '../shared/wiring/redrive-ports.js';
 
 const portsFor = createRedrivePortsFromEnv();
 

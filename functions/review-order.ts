@@ -5,10 +5,10 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { createReviewStore } from '../shared/adapters/review-store.js';
-import { readConfig } from '../shared/config.js';
+import { createReviewHandler } from '../shared/app/review-order.js';
 import { logger } from '../shared/observability.js';
 import { ORDER_EVENT_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
-import { createReviewHandler } from '../shared/review.js';
+import { readConfig } from '../shared/wiring/config.js';
 
 const config = readConfig(['REVIEWS_TABLE', 'DEAD_LETTER_QUEUE_NAME']);
 const handleRecord = createReviewHandler({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { RedriveInProgressError, runRedrive } from '../../shared/redrive.js';
-import { REDRIVE_QUEUES, type RedriveQueue } from '../../shared/redrive-ports.js';
+import { RedriveInProgressError, runRedrive } from '../../shared/app/redrive-dlq.js';
+import { REDRIVE_QUEUES, type RedriveQueue } from '../../shared/wiring/redrive-ports.js';
 import { localRedrivePorts } from '../redrive-ports.js';
 import { type CommandIo, EXIT, positiveIntegerOption, runCommand, UsageError } from './command.js';
 import type { LocalTarget } from './local-target.js';

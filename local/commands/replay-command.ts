@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createFailureSource } from '../../shared/adapters/failure-source.js';
 import { createStreamConsumer } from '../../shared/adapters/stream-consumer.js';
 import { createStreamRangeReader } from '../../shared/adapters/stream-range-reader.js';
-import { runReplay } from '../../shared/replay.js';
+import { runReplay } from '../../shared/app/replay.js';
 import { type CommandIo, EXIT, runCommand, UsageError } from './command.js';
 import type { LocalTarget } from './local-target.js';
 

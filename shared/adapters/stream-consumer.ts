@@ -1,7 +1,7 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import type { StreamConsumer } from '../app/replay.js';
 import { OrderflowError } from '../core/errors.js';
 import * as z from '../core/zod.js';
-import type { StreamConsumer } from '../replay.js';
 import { asDependencyError } from './dependency-error.js';
 
 /** A partial batch response (`ReportBatchItemFailures`); `null` or no list means every record succeeded. */

@@ -1,7 +1,7 @@
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
+import type { StreamRangeReader } from '../app/replay.js';
 import { compareSequenceNumbers } from '../core/replay.js';
-import type { StreamRangeReader } from '../replay.js';
 import { asDependencyError } from './dependency-error.js';
 import { kinesisRecordOf } from './kinesis-records.js';
 

@@ -1,9 +1,9 @@
+import { runOrderCommand } from '../app/order-commands.js';
 import type { OrderCommand } from '../core/order.js';
 import type * as z from '../core/zod.js';
 import { newEventContext } from '../ids.js';
 import { logger } from '../observability.js';
-import { runOrderCommand } from '../order-commands.js';
-import { createOrderPortsFromEnv } from '../order-ports.js';
+import { createOrderPortsFromEnv } from '../wiring/order-ports.js';
 import { httpHandler } from './http-handler.js';
 import { makeIdempotentCommand } from './idempotent-command.js';
 import { parseJsonBody, readIdempotencyKey, readOrderId } from './request.js';

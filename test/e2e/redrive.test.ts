@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
 import { localTargetOf } from '../../local/commands/local-target.js';
 import { redriveCommand } from '../../local/commands/redrive-command.js';
-import type { RedriveReport } from '../../shared/redrive.js';
+import type { RedriveReport } from '../../shared/app/redrive-dlq.js';
 import { capturedIo } from '../support/command-harness.js';
 import { waitFor } from '../support/wait-for.js';
 import { messagesIn, postJson, startTestCloud } from './local-cloud.js';

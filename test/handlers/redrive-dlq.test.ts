@@ -8,7 +8,7 @@ import {
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RedriveReport } from '../../shared/redrive.js';
+import type { RedriveReport } from '../../shared/app/redrive-dlq.js';
 import { lambdaContext } from '../support/api-event.js';
 
 const sqs = mockClient(SQSClient);

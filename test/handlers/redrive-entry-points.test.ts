@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redriveCommand } from '../../local/commands/redrive-command.js';
-import type { RedriveReport } from '../../shared/redrive.js';
+import type { RedriveReport } from '../../shared/app/redrive-dlq.js';
 import { lambdaContext } from '../support/api-event.js';
 import { capturedIo, mockedLocalTarget } from '../support/command-harness.js';
 import { MockedRedriveAws, REDRIVE_ENVIRONMENT } from '../support/mocked-redrive-aws.js';

@@ -11,7 +11,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { replayCommand } from '../../local/commands/replay-command.js';
-import type { ReplayReport } from '../../shared/replay.js';
+import type { ReplayReport } from '../../shared/app/replay.js';
 import { capturedIo, mockedLocalTarget } from '../support/command-harness.js';
 
 /** `npm run replay` on the real adapters, with SQS, Kinesis and Lambda mocked. */

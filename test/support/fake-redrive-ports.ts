@@ -1,3 +1,4 @@
+import type { RedrivePorts } from '../../shared/app/redrive-dlq.js';
 import type {
   DeadLetterSource,
   ParkingStore,
@@ -5,7 +6,6 @@ import type {
   RedriveLock,
   RedriveTarget,
 } from '../../shared/core/ports.js';
-import type { RedrivePorts } from '../../shared/redrive.js';
 
 /**
  * In-memory ports of a redrive, modelling an SQS FIFO DLQ, its FIFO source queue, a durable parking store and a

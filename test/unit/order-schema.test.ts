@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { FieldIssue } from '../../shared/core/errors.js';
 import { toFieldIssues, toFieldName, toJsonPointer } from '../../shared/core/field-issues.js';
 import {
   cancelOrderBodySchema,
@@ -8,7 +9,6 @@ import {
   payOrderBodySchema,
 } from '../../shared/core/order-schema.js';
 import type * as z from '../../shared/core/zod.js';
-import type { FieldIssue } from '../../shared/core/errors.js';
 import { createOrderRequestArb } from './arbitraries.js';
 
 type Json = Record<string, unknown>;

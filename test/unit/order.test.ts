@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TransitionNotAllowedError } from '../../shared/core/errors.js';
 import type { EventContext, Order, OrderCommand, OrderRecord } from '../../shared/core/order.js';
 import { decideCommand, isSamePlacement, placeOrder } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import { createOrderBodySchema } from '../../shared/core/order-schema.js';
-import { TransitionNotAllowedError } from '../../shared/core/errors.js';
 import { createOrderBodyArb, eventContextArb, orderIdArb } from './arbitraries.js';
 
 const ORDER_ID = '4f1c2a3e-8b9d-4e0f-9a1b-2c3d4e5f6a7b';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { RedriveOptions } from '../../shared/app/redrive-dlq.js';
+import { RedriveInProgressError, runRedrive } from '../../shared/app/redrive-dlq.js';
 import type { ReceivedDeadLetter } from '../../shared/core/ports.js';
 import { decideSequence } from '../../shared/core/sequencing.js';
-import type { RedriveOptions } from '../../shared/redrive.js';
-import { RedriveInProgressError, runRedrive } from '../../shared/redrive.js';
 import type { FakeFifoSourceQueue, FakeRedriveWorld, FaultPoint } from '../support/fake-redrive-ports.js';
 import { deadLetter, fakeRedriveWorld, InjectedFault } from '../support/fake-redrive-ports.js';
 

@@ -1,6 +1,7 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type ReceivedFailure, type ReplayPorts, runReplay } from '../../shared/app/replay.js';
 import {
   compareSequenceNumbers,
   isInRange,
@@ -8,7 +9,6 @@ import {
   readStreamFailure,
   type StreamFailure,
 } from '../../shared/core/replay.js';
-import { type ReceivedFailure, type ReplayPorts, runReplay } from '../../shared/replay.js';
 
 const STREAM = 'arn:aws:kinesis:eu-west-1:123456789012:stream/orderflow-test-order-activity';
 const CONSUMERS = [

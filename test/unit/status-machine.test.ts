@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AmountMismatchError, TransitionNotAllowedError } from '../../shared/core/errors.js';
 import type { CommandDecision, EventContext, OrderCommand, OrderRecord } from '../../shared/core/order.js';
 import { decideCommand, placeOrder } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import type { OrderCommandType, OrderStatus } from '../../shared/core/status-machine.js';
 import { nextStatus, ORDER_STATUSES, TRANSITIONS } from '../../shared/core/status-machine.js';
-import { AmountMismatchError, TransitionNotAllowedError } from '../../shared/core/errors.js';
 import type { CommandStep } from './arbitraries.js';
 import {
   commandStepsArb,

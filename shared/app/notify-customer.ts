@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { Notifier } from './core/ports.js';
-import { statusTopicFor } from './core/topics.js';
-import { parseActivityRecord } from './queue/activity-record.js';
+import type { Notifier } from '../core/ports.js';
+import { statusTopicFor } from '../core/topics.js';
+import { parseActivityRecord } from '../queue/activity-record.js';
 
 export interface NotificationPorts {
   notifier: Notifier;

@@ -1,8 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
-import { InvalidEventError } from './core/errors.js';
-import type { DeadLetterQueue, Notifier, ReviewCase, ReviewStore } from './core/ports.js';
-import { withDeadLettering } from './queue/dead-lettering.js';
-import { parseOrderEventRecord } from './queue/order-event-record.js';
+import { InvalidEventError } from '../core/errors.js';
+import type { DeadLetterQueue, Notifier, ReviewCase, ReviewStore } from '../core/ports.js';
+import { withDeadLettering } from '../queue/dead-lettering.js';
+import { parseOrderEventRecord } from '../queue/order-event-record.js';
 
 /** The IoT topic operations watch for high-value orders. */
 export const REVIEWS_TOPIC = 'ops/reviews';

@@ -1,10 +1,10 @@
-import { toBusMessage } from './core/bus-message.js';
-import { IdempotencyKeyReusedError, OrderNotFoundError } from './core/errors.js';
-import type { EventContext, Order, OrderCommand } from './core/order.js';
-import { decideCommand, isSamePlacement, placeOrder } from './core/order.js';
-import type { OrderEvent } from './core/order-events.js';
-import type { CreateOrderBody } from './core/order-schema.js';
-import type { EventBus, OrderStore } from './core/ports.js';
+import { toBusMessage } from '../core/bus-message.js';
+import { IdempotencyKeyReusedError, OrderNotFoundError } from '../core/errors.js';
+import type { EventContext, Order, OrderCommand } from '../core/order.js';
+import { decideCommand, isSamePlacement, placeOrder } from '../core/order.js';
+import type { OrderEvent } from '../core/order-events.js';
+import type { CreateOrderBody } from '../core/order-schema.js';
+import type { EventBus, OrderStore } from '../core/ports.js';
 
 export interface OrderPorts {
   store: OrderStore;

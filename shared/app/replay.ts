@@ -5,7 +5,7 @@ import {
   type ReplayRange,
   readStreamFailure,
   type StreamFailure,
-} from './core/replay.js';
+} from '../core/replay.js';
 
 /** A message of the on-failure destination queue. */
 export interface ReceivedFailure {

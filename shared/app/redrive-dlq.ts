@@ -1,6 +1,6 @@
-import { OrderflowError, ValidationError } from './core/errors.js';
-import type { DeadLetterSource, ParkingStore, RedriveLock, RedriveTarget } from './core/ports.js';
-import { DEFAULT_PARK_AFTER, planRedrive } from './core/redrive.js';
+import { OrderflowError, ValidationError } from '../core/errors.js';
+import type { DeadLetterSource, ParkingStore, RedriveLock, RedriveTarget } from '../core/ports.js';
+import { DEFAULT_PARK_AFTER, planRedrive } from '../core/redrive.js';
 
 export interface RedrivePorts {
   source: DeadLetterSource;

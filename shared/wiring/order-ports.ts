@@ -1,8 +1,8 @@
-import { createEventBus } from './adapters/event-bus.js';
-import { createOrderStore } from './adapters/order-store.js';
+import { createEventBus } from '../adapters/event-bus.js';
+import { createOrderStore } from '../adapters/order-store.js';
+import type { OrderPorts } from '../app/order-commands.js';
+import { logger } from '../observability.js';
 import { readConfig } from './config.js';
-import { logger } from './observability.js';
-import type { OrderPorts } from './order-commands.js';
 
 /** The ports the order commands use, built once per container from the function's environment. */
 export function createOrderPortsFromEnv(): OrderPorts & { idempotencyTable: string } {

@@ -1,11 +1,11 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDeadLetterSource } from './adapters/dead-letter-source.js';
-import { createDocumentClient } from './adapters/order-store.js';
-import { createParkingStore } from './adapters/parking-store.js';
-import { createRedriveTarget } from './adapters/redrive-target.js';
+import { createDeadLetterSource } from '../adapters/dead-letter-source.js';
+import { createDocumentClient } from '../adapters/order-store.js';
+import { createParkingStore } from '../adapters/parking-store.js';
+import { createRedriveTarget } from '../adapters/redrive-target.js';
+import type { RedrivePorts } from '../app/redrive-dlq.js';
 import { readConfig } from './config.js';
-import type { RedrivePorts } from './redrive.js';
 
 /** The queues a redrive knows, by the name used in commands (`--queue fulfillment`). */
 export const REDRIVE_QUEUES = ['fulfillment', 'review'] as const;
