@@ -4,7 +4,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { FailureSource, ReceivedFailure } from '../app/replay.js';
+import type { FailureSource, ReceivedFailure } from '../core/ports.js';
 import { queueUrlResolver } from './dead-letter-source.js';
 import { asDependencyError } from './dependency-error.js';
 

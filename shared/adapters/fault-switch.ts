@@ -1,10 +1,5 @@
 import { InjectedFaultError } from '../core/errors.js';
-
-/** Test-only: lets end-to-end tests make a consumer fail, to drive messages through retries to the DLQ. */
-export interface FaultSwitch {
-  /** Throws `InjectedFaultError` (retryable) when the switch is on for this customer. */
-  check(event: { orderId: string; customerId: string }): void;
-}
+import type { FaultSwitch } from '../core/ports.js';
 
 /**
  * Reads `ORDERFLOW_FAULT_CUSTOMER_ID` once, at cold start: off when unset (every deployed stage — serverless.yml

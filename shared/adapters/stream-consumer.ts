@@ -1,6 +1,6 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import type { StreamConsumer } from '../app/replay.js';
 import { OrderflowError } from '../core/errors.js';
+import type { StreamConsumer } from '../core/ports.js';
 import * as z from '../core/zod.js';
 import { asDependencyError } from './dependency-error.js';
 

@@ -1,6 +1,6 @@
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { StreamRangeReader } from '../app/replay.js';
+import type { StreamRangeReader } from '../core/ports.js';
 import { compareSequenceNumbers } from '../core/replay.js';
 import { asDependencyError } from './dependency-error.js';
 import { kinesisRecordOf } from './kinesis-records.js';

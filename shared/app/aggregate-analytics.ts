@@ -1,7 +1,6 @@
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
-import type { FaultSwitch } from '../adapters/fault-switch.js';
 import { contributionOf, SUMMARY_TOPIC_NAME, type Window, windowOf } from '../core/analytics.js';
-import type { AnalyticsStore, Notifier } from '../core/ports.js';
+import type { AnalyticsStore, FaultSwitch, Notifier } from '../core/ports.js';
 import { parseActivityRecord } from '../queue/activity-record.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../queue/record-failures.js';
 

@@ -1,11 +1,16 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { FaultSwitch } from '../adapters/fault-switch.js';
 import { type ActivityRecord, activityOf } from '../core/activity.js';
 import { describeError, SequenceGapError, TransitionNotAllowedError } from '../core/errors.js';
 import { planGroupFailures } from '../core/fifo-batch.js';
 import type { Order } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
-import type { ActivityStream, DeadLetterQueue, NotWritten, ProgressStore } from '../core/ports.js';
+import type {
+  ActivityStream,
+  DeadLetterQueue,
+  FaultSwitch,
+  NotWritten,
+  ProgressStore,
+} from '../core/ports.js';
 import { decideSequence } from '../core/sequencing.js';
 import { fulfillmentEventIdFor, newEventContext } from '../ids.js';
 import { withDeadLettering } from '../queue/dead-lettering.js';

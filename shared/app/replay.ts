@@ -1,4 +1,4 @@
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { FailureSource, ReceivedFailure, ReplayPorts, SequencedStreamRecord } from '../core/ports.js';
 import {
   consumerShardOf,
   planReplay,
@@ -6,38 +6,6 @@ import {
   readStreamFailure,
   type StreamFailure,
 } from '../core/replay.js';
-
-/** A message of the on-failure destination queue. */
-export interface ReceivedFailure {
-  messageId: string;
-  body: string;
-  receiptHandle: string;
-}
-
-/** The on-failure destination (a standard SQS queue). Receiving hides a message until it is deleted or released. */
-export interface FailureSource {
-  receive(maxMessages: number): Promise<ReceivedFailure[]>;
-  delete(message: ReceivedFailure): Promise<void>;
-  /** Makes a message visible again at once, for the next replay. */
-  release(message: ReceivedFailure): Promise<void>;
-}
-
-/** Reads a range of one shard back from the stream, as Lambda's Kinesis event records. */
-export interface StreamRangeReader {
-  read(range: Pick<ReplayRange, 'streamArn' | 'shardId' | 'start' | 'end'>): Promise<KinesisStreamRecord[]>;
-}
-
-/** Invokes a stream consumer synchronously; throws when the invocation ends in a function error. */
-export interface StreamConsumer {
-  /** Returns the sequence numbers the consumer reported in `batchItemFailures`. */
-  invoke(functionArn: string, event: KinesisStreamEvent): Promise<string[]>;
-}
-
-export interface ReplayPorts {
-  failures: FailureSource;
-  stream: StreamRangeReader;
-  consumer: StreamConsumer;
-}
 
 export interface ReplayOptions {
   dryRun?: boolean;
@@ -82,7 +50,10 @@ const DEFAULT_BATCH_SIZE = 100;
  * The consumers must tolerate a record they have seen (orderflow's count each event id once), as Lambda's own
  * retries already require.
  */
-export async function runReplay(ports: ReplayPorts, options: ReplayOptions = {}): Promise<ReplayReport> {
+export async function runReplay<R extends SequencedStreamRecord>(
+  ports: ReplayPorts<R>,
+  options: ReplayOptions = {},
+): Promise<ReplayReport> {
   const report: ReplayReport = {
     dryRun: options.dryRun === true,
     replayed: [],
@@ -126,12 +97,12 @@ export async function runReplay(ports: ReplayPorts, options: ReplayOptions = {})
   return report;
 }
 
-async function replayRange(
-  ports: ReplayPorts,
+async function replayRange<R extends SequencedStreamRecord>(
+  ports: ReplayPorts<R>,
   range: ReplayRange<Failure>,
   batchSize: number,
 ): Promise<{ records: number } | { reason: string }> {
-  let records: KinesisStreamRecord[];
+  let records: R[];
   try {
     records = await ports.stream.read(range);
   } catch (error) {

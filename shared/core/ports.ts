@@ -4,6 +4,7 @@ import type { BusMessage } from './bus-message.js';
 import type { Order, OrderRecord } from './order.js';
 import type { OrderEvent } from './order-events.js';
 import type { DeadLetterMessage } from './redrive.js';
+import type { ReplayRange } from './replay.js';
 
 /**
  * Where orders live. Every write is one conditional single-item write: no transactions (the design must run on
@@ -148,4 +149,47 @@ export interface ParkingStore {
 export interface RedriveLock {
   lock(queue: string, owner: string, ttlMs: number): Promise<boolean>;
   unlock(queue: string, owner: string): Promise<void>;
+}
+
+/** Test-only: lets end-to-end tests make a consumer fail, to drive messages through retries to the DLQ. */
+export interface FaultSwitch {
+  /** Throws `InjectedFaultError` (retryable) when the switch is on for this customer. */
+  check(event: { orderId: string; customerId: string }): void;
+}
+
+/** A message of the on-failure destination queue. */
+export interface ReceivedFailure {
+  messageId: string;
+  body: string;
+  receiptHandle: string;
+}
+
+/** The on-failure destination (a standard SQS queue). Receiving hides a message until it is deleted or released. */
+export interface FailureSource {
+  receive(maxMessages: number): Promise<ReceivedFailure[]>;
+  delete(message: ReceivedFailure): Promise<void>;
+  /** Makes a message visible again at once, for the next replay. */
+  release(message: ReceivedFailure): Promise<void>;
+}
+
+/** A stream record as its consumer is handed it (Lambda's Kinesis event record); a replay reads only its position. */
+export interface SequencedStreamRecord {
+  kinesis: { sequenceNumber: string };
+}
+
+/** Reads a range of one shard back from the stream, as its consumer is handed records. */
+export interface StreamRangeReader<R extends SequencedStreamRecord = SequencedStreamRecord> {
+  read(range: Pick<ReplayRange, 'streamArn' | 'shardId' | 'start' | 'end'>): Promise<R[]>;
+}
+
+/** Invokes a stream consumer synchronously; throws when the invocation ends in a function error. */
+export interface StreamConsumer<R extends SequencedStreamRecord = SequencedStreamRecord> {
+  /** Returns the sequence numbers the consumer reported in `batchItemFailures`. */
+  invoke(functionArn: string, event: { Records: R[] }): Promise<string[]>;
+}
+
+export interface ReplayPorts<R extends SequencedStreamRecord = SequencedStreamRecord> {
+  failures: FailureSource;
+  stream: StreamRangeReader<R>;
+  consumer: StreamConsumer<R>;
 }

@@ -1,7 +1,8 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ReceivedFailure, type ReplayPorts, runReplay } from '../../shared/app/replay.js';
+import { runReplay } from '../../shared/app/replay.js';
+import type { ReceivedFailure, ReplayPorts } from '../../shared/core/ports.js';
 import {
   compareSequenceNumbers,
   isInRange,
