@@ -1,6 +1,6 @@
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
 import { contributionOf, SUMMARY_TOPIC_NAME, type Window, windowOf } from '../core/analytics.js';
-import type { AnalyticsStore, FaultSwitch, Notifier } from '../core/ports.js';
+import type { AnalyticsStore, FaultSwitch, Log, Notifier } from '../core/ports.js';
 import { parseActivityRecord } from '../queue/activity-record.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../queue/record-failures.js';
 
@@ -9,10 +9,7 @@ export interface AnalyticsPorts {
   notifier: Notifier;
   /** Test-only (see `fault-switch.ts`); off unless `ORDERFLOW_FAULT_CUSTOMER_ID` is set. */
   faults?: FaultSwitch;
-  log: {
-    info(message: string, extra: Record<string, unknown>): void;
-    warn(message: string, extra: Record<string, unknown>): void;
-  };
+  log: Pick<Log, 'info' | 'warn'>;
 }
 
 /**

@@ -1,13 +1,11 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { Notifier } from '../core/ports.js';
+import type { Log, Notifier } from '../core/ports.js';
 import { statusTopicFor } from '../core/topics.js';
 import { parseActivityRecord } from '../queue/activity-record.js';
 
 export interface NotificationPorts {
   notifier: Notifier;
-  log: {
-    error(message: string, extra: Record<string, unknown>): void;
-  };
+  log: Pick<Log, 'error'>;
 }
 
 /**

@@ -4,12 +4,12 @@ import type { EventContext, Order, OrderCommand } from '../core/order.js';
 import { decideCommand, isSamePlacement, placeOrder } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
 import type { CreateOrderBody } from '../core/order-schema.js';
-import type { EventBus, OrderStore } from '../core/ports.js';
+import type { EventBus, Log, OrderStore } from '../core/ports.js';
 
 export interface OrderPorts {
   store: OrderStore;
   bus: EventBus;
-  log: { warn(message: string, extra: Record<string, unknown>): void };
+  log: Pick<Log, 'warn'>;
 }
 
 /**

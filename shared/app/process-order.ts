@@ -8,6 +8,7 @@ import type {
   ActivityStream,
   DeadLetterQueue,
   FaultSwitch,
+  Log,
   NotWritten,
   ProgressStore,
 } from '../core/ports.js';
@@ -24,9 +25,7 @@ export interface FulfillmentPorts {
   activity: ActivityStream;
   deadLetters: DeadLetterQueue;
   faults: FaultSwitch;
-  log: OrderPorts['log'] & {
-    info(message: string, extra: Record<string, unknown>): void;
-  };
+  log: Pick<Log, 'info' | 'warn'>;
 }
 
 /** An applied event of this invocation, waiting for its status changes to reach the stream. */

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { InvalidEventError } from '../core/errors.js';
-import type { DeadLetterQueue, Notifier, ReviewCase, ReviewStore } from '../core/ports.js';
+import type { DeadLetterQueue, Log, Notifier, ReviewCase, ReviewStore } from '../core/ports.js';
 import { withDeadLettering } from '../queue/dead-lettering.js';
 import { parseOrderEventRecord } from '../queue/order-event-record.js';
 
@@ -11,11 +11,7 @@ export interface ReviewPorts {
   reviews: ReviewStore;
   notifier: Notifier;
   deadLetters: DeadLetterQueue;
-  log: {
-    info(message: string, extra: Record<string, unknown>): void;
-    warn(message: string, extra: Record<string, unknown>): void;
-    appendKeys(keys: Record<string, string>): void;
-  };
+  log: Pick<Log, 'info' | 'warn' | 'appendKeys'>;
 }
 
 /**

@@ -193,3 +193,15 @@ export interface ReplayPorts<R extends SequencedStreamRecord = SequencedStreamRe
   stream: StreamRangeReader<R>;
   consumer: StreamConsumer<R>;
 }
+
+/**
+ * Where use cases and the edge log: Powertools' Logger is one; each user picks the methods it calls. Entries carry
+ * ids, seq and reasons, never a payload (customer data).
+ */
+export interface Log {
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+  /** Keys on every later entry of this invocation (a correlation id, once known). */
+  appendKeys(keys: Record<string, string>): void;
+}

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { DeadLetterNotSentError, OrderflowError } from '../core/errors.js';
-import type { DeadLetterQueue } from '../core/ports.js';
+import type { DeadLetterQueue, Log } from '../core/ports.js';
 
 /**
  * Runs `work` for one SQS record. A permanent failure (an `OrderflowError` that is not retryable) is not retried
@@ -12,7 +12,7 @@ import type { DeadLetterQueue } from '../core/ports.js';
 export async function withDeadLettering(
   record: SQSRecord,
   deadLetters: DeadLetterQueue,
-  log: { warn(message: string, extra: Record<string, unknown>): void },
+  log: Pick<Log, 'warn'>,
   work: () => Promise<void>,
 ): Promise<void> {
   try {

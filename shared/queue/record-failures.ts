@@ -1,5 +1,6 @@
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { describeError } from '../core/errors.js';
+import type { Log } from '../core/ports.js';
 import { parseActivityRecord } from './activity-record.js';
 import { parseOrderEventRecord } from './order-event-record.js';
 
@@ -60,10 +61,6 @@ export const ACTIVITY_RECORDS: RecordKind<KinesisStreamRecord> = {
   next: 'this record and those after it in the shard will be retried',
 };
 
-export interface RecordFailureLog {
-  warn(message: string, extra: Record<string, unknown>): void;
-}
-
 /**
  * Why the records of one invocation failed: reasons are noted where each failure happens (a record handler's error,
  * a write after the batch), and `report` logs one WARN entry per record the batch response reports, so that an
@@ -96,7 +93,7 @@ export class RecordFailures<R> {
 
   /** Logs each reported record once, in the response's order, and returns the response. */
   report<T extends { batchItemFailures: Array<{ itemIdentifier: string }> }>(
-    log: RecordFailureLog,
+    log: Pick<Log, 'warn'>,
     records: readonly R[],
     response: T,
   ): T {
