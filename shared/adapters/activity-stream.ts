@@ -1,8 +1,8 @@
-import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { ActivityRecord } from '../core/activity.js';
 import { describeError } from '../core/errors.js';
 import type { ActivityStream, NotWritten } from '../core/ports.js';
+import { createKinesisClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 import { isTransientAwsError } from './transient-errors.js';
 
@@ -28,7 +28,7 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
  * last answer it got, never dropped silently.
  */
 export function createActivityStream({
-  client = new KinesisClient({ requestHandler: new NodeHttpHandler() }),
+  client = createKinesisClient(),
   streamName,
   maxAttempts = 4,
   baseDelayMs = 50,

@@ -1,5 +1,6 @@
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeadLetterQueue } from '../core/ports.js';
+import { createSqsClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 
 /** The message attribute that says why a consumer gave up on a message. */
@@ -12,7 +13,7 @@ export const FAILURE_REASON_ATTRIBUTE = 'failureReason';
  * endpoint (a queue URL may name another host).
  */
 export function createDeadLetterQueue({
-  client = new SQSClient({ useQueueUrlAsEndpoint: false }),
+  client = createSqsClient(),
   queueName,
 }: {
   client?: SQSClient;

@@ -3,10 +3,11 @@ import {
   GetQueueUrlCommand,
   type Message,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DeadLetterSource, ReceivedDeadLetter } from '../core/ports.js';
 import * as z from '../core/zod.js';
+import { createSqsClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 
 /** The message attribute that counts how many times a message was redriven. */
@@ -41,7 +42,7 @@ export function queueUrlResolver(client: SQSClient, queueName: string): () => Pr
  * `orderId` or `seq`: a poison message must stay redrivable or parkable.
  */
 export function createDeadLetterSource({
-  client = new SQSClient({ useQueueUrlAsEndpoint: false }),
+  client = createSqsClient(),
   queueName,
   visibilityTimeoutSeconds = 300,
   waitTimeSeconds = 2,

@@ -2,9 +2,10 @@ import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { FailureSource, ReceivedFailure } from '../core/ports.js';
+import { createSqsClient } from './clients.js';
 import { queueUrlResolver } from './dead-letter-source.js';
 import { asDependencyError } from './dependency-error.js';
 
@@ -14,7 +15,7 @@ import { asDependencyError } from './dependency-error.js';
  * `visibilityTimeoutSeconds`; `release` makes a message visible again at once.
  */
 export function createFailureSource({
-  client = new SQSClient({ useQueueUrlAsEndpoint: false }),
+  client = createSqsClient(),
   queueName,
   visibilityTimeoutSeconds = 300,
   waitTimeSeconds = 1,

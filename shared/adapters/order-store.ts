@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   UpdateCommand,
@@ -10,6 +10,7 @@ import { ConcurrentUpdateError } from '../core/errors.js';
 import type { LastCommand, Order, OrderRecord } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
 import type { OrderStore } from '../core/ports.js';
+import { createDocumentClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 
 export interface OrderStoreOptions {
@@ -22,10 +23,6 @@ export interface OrderStoreOptions {
  * `lastCommand` when the last change came with an `Idempotency-Key`.
  */
 type OrderItem = Order & { pendingEvent?: OrderEvent; lastCommand?: LastCommand };
-
-export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
 
 /** `OrderStore` on a DynamoDB table keyed by `orderId`, with single-item conditional writes on `version`. */
 export function createOrderStore({

@@ -1,5 +1,6 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { RedriveTarget } from '../core/ports.js';
+import { createSqsClient } from './clients.js';
 import { FAILURE_REASON_ATTRIBUTE } from './dead-letter-queue.js';
 import { queueUrlResolver, REDRIVE_COUNT_ATTRIBUTE } from './dead-letter-source.js';
 import { asDependencyError } from './dependency-error.js';
@@ -12,7 +13,7 @@ const DLQ_ONLY_ATTRIBUTES = new Set([FAILURE_REASON_ATTRIBUTE, 'sourceMessageId'
  * message's own attributes (without the DLQ's) and the new `redriveCount`.
  */
 export function createRedriveTarget({
-  client = new SQSClient({ useQueueUrlAsEndpoint: false }),
+  client = createSqsClient(),
   queueName,
 }: {
   client?: SQSClient;

@@ -1,7 +1,8 @@
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { StreamRangeReader } from '../core/ports.js';
 import { compareSequenceNumbers } from '../core/replay.js';
+import { createKinesisClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 import { kinesisRecordOf } from './kinesis-records.js';
 
@@ -15,7 +16,7 @@ const MAX_PAGES = 1_000;
  * `invokeIdentityArn` goes into the records as Lambda's mapping puts its role there.
  */
 export function createStreamRangeReader({
-  client = new KinesisClient({}),
+  client = createKinesisClient(),
   region,
   invokeIdentityArn,
 }: {

@@ -1,7 +1,7 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, createSqsClient } from '../adapters/clients.js';
 import { createDeadLetterSource } from '../adapters/dead-letter-source.js';
-import { createDocumentClient } from '../adapters/order-store.js';
 import { createParkingStore } from '../adapters/parking-store.js';
 import { createRedriveTarget } from '../adapters/redrive-target.js';
 import type { RedrivePorts } from '../app/redrive-dlq.js';
@@ -29,7 +29,7 @@ export function createRedrivePortsFromEnv(
     ],
     env,
   );
-  const sqs = clients.sqs ?? new SQSClient({ useQueueUrlAsEndpoint: false });
+  const sqs = clients.sqs ?? createSqsClient();
   const parking = createParkingStore({
     client: clients.dynamodb ?? createDocumentClient(),
     tableName: config.PARKING_TABLE,
