@@ -1,7 +1,8 @@
-import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeadLetterQueue } from '../core/ports.js';
 import { createSqsClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
+import { queueUrlResolver } from './queue-url.js';
 
 /** The message attribute that says why a consumer gave up on a message. */
 export const FAILURE_REASON_ATTRIBUTE = 'failureReason';
@@ -19,22 +20,13 @@ export function createDeadLetterQueue({
   client?: SQSClient;
   queueName: string;
 }): DeadLetterQueue {
-  let queueUrl: Promise<string> | undefined;
-  const resolveUrl = async (): Promise<string> => {
-    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: queueName }));
-    if (QueueUrl === undefined) throw new Error(`GetQueueUrl returned no URL for ${queueName}`);
-    return QueueUrl;
-  };
+  const queueUrl = queueUrlResolver(client, queueName);
   return {
     async send(letter) {
       try {
-        queueUrl ??= resolveUrl().catch((error: unknown) => {
-          queueUrl = undefined; // look it up again next time
-          throw error;
-        });
         await client.send(
           new SendMessageCommand({
-            QueueUrl: await queueUrl,
+            QueueUrl: await queueUrl(),
             MessageBody: letter.body,
             MessageGroupId: letter.groupId,
             MessageDeduplicationId: letter.deduplicationId,

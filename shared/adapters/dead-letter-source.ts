@@ -1,6 +1,5 @@
 import {
   DeleteMessageCommand,
-  GetQueueUrlCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
@@ -9,32 +8,13 @@ import type { DeadLetterSource, ReceivedDeadLetter } from '../core/ports.js';
 import * as z from '../core/zod.js';
 import { createSqsClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
+import { queueUrlResolver } from './queue-url.js';
 
 /** The message attribute that counts how many times a message was redriven. */
 export const REDRIVE_COUNT_ATTRIBUTE = 'redriveCount';
 
 /** Just what a redrive reads from an orderflow event envelope: the rest of the body travels untouched. */
 const envelopeKeySchema = z.object({ orderId: z.string(), seq: z.number().check(z.int()) });
-
-/**
- * Resolves a queue's URL from its name once (`GetQueueUrl`), memoized; a failed look-up is tried again on the next
- * call. The same plain name works on AWS and on the local cloud.
- */
-export function queueUrlResolver(client: SQSClient, queueName: string): () => Promise<string> {
-  let queueUrl: Promise<string> | undefined;
-  const resolve = async (): Promise<string> => {
-    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: queueName }));
-    if (QueueUrl === undefined) throw new Error(`GetQueueUrl returned no URL for ${queueName}`);
-    return QueueUrl;
-  };
-  return () => {
-    queueUrl ??= resolve().catch((error: unknown) => {
-      queueUrl = undefined; // look it up again next time
-      throw error;
-    });
-    return queueUrl;
-  };
-}
 
 /**
  * `DeadLetterSource` on a FIFO DLQ. `receive` hides what it returns for `visibilityTimeoutSeconds` (long-polling

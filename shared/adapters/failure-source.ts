@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FailureSource, ReceivedFailure } from '../core/ports.js';
 import { createSqsClient } from './clients.js';
-import { queueUrlResolver } from './dead-letter-source.js';
 import { asDependencyError } from './dependency-error.js';
+import { queueUrlResolver } from './queue-url.js';
 
 /**
  * `FailureSource` on a stream mapping's on-failure destination queue (standard SQS). `receive` long-polls

@@ -2,8 +2,9 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { RedriveTarget } from '../core/ports.js';
 import { createSqsClient } from './clients.js';
 import { FAILURE_REASON_ATTRIBUTE } from './dead-letter-queue.js';
-import { queueUrlResolver, REDRIVE_COUNT_ATTRIBUTE } from './dead-letter-source.js';
+import { REDRIVE_COUNT_ATTRIBUTE } from './dead-letter-source.js';
 import { asDependencyError } from './dependency-error.js';
+import { queueUrlResolver } from './queue-url.js';
 
 /** Attributes the DLQ added (see `createDeadLetterQueue`); they do not go back to the source queue. */
 const DLQ_ONLY_ATTRIBUTES = new Set([FAILURE_REASON_ATTRIBUTE, 'sourceMessageId']);

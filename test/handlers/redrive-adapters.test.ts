@@ -16,8 +16,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDeadLetterSource } from '../../shared/adapters/dead-letter-source.js';
 import { createDocumentClient } from '../../shared/adapters/clients.js';
+import { createDeadLetterSource } from '../../shared/adapters/dead-letter-source.js';
 import { createParkingStore } from '../../shared/adapters/parking-store.js';
 import { createRedriveTarget } from '../../shared/adapters/redrive-target.js';
 import type { ReceivedDeadLetter } from '../../shared/core/ports.js';
