@@ -1,5 +1,5 @@
 import { createOrderStore } from '../shared/adapters/order-store.js';
-import { OrderNotFoundError } from '../shared/core/errors.js';
+import { getOrder } from '../shared/app/get-order.js';
 import { httpHandler } from '../shared/http/http-handler.js';
 import { readOrderId } from '../shared/http/request.js';
 import { jsonResponse } from '../shared/http/responses.js';
@@ -12,7 +12,5 @@ const store = createOrderStore({ tableName: readConfig(['ORDERS_TABLE']).ORDERS_
 export const handler = httpHandler(async (event) => {
   const orderId = readOrderId(event);
   logger.appendKeys({ orderId });
-  const record = await store.get(orderId);
-  if (record === undefined) throw new OrderNotFoundError(orderId);
-  return jsonResponse(200, record.order);
+  return jsonResponse(200, await getOrder(store, orderId));
 });

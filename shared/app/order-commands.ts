@@ -9,7 +9,7 @@ import type { EventBus, Log, OrderStore } from '../core/ports.js';
 export interface OrderPorts {
   store: OrderStore;
   bus: EventBus;
-  log: Pick<Log, 'warn'>;
+  log: Pick<Log, 'warn' | 'appendKeys'>;
 }
 
 /**

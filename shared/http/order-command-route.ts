@@ -1,40 +1,44 @@
-import { runOrderCommand } from '../app/order-commands.js';
-import type { OrderCommand } from '../core/order.js';
+import type { Order } from '../core/order.js';
 import type * as z from '../core/zod.js';
-import { newEventContext } from '../ids.js';
 import { logger } from '../observability.js';
-import { createOrderPortsFromEnv } from '../wiring/order-ports.js';
 import { httpHandler } from './http-handler.js';
 import { makeIdempotentCommand } from './idempotent-command.js';
 import { parseJsonBody, readIdempotencyKey, readOrderId } from './request.js';
 import { jsonResponse } from './responses.js';
 
+/** What an order command's use case is given: the order, the parsed body, the request's key. */
+export interface OrderCommandRequest<B> {
+  orderId: string;
+  body: B;
+  idempotencyKey: string | undefined;
+}
+
 export interface OrderCommandRouteOptions<S extends z.ZodMiniType> {
   /** The function's name in serverless.yml; also the idempotency key prefix. */
   name: string;
   bodySchema: S;
-  toCommand: (body: z.infer<S>) => OrderCommand;
+  /** The table Powertools' idempotency records go to. */
+  idempotencyTable: string;
+  /** The use case (`shared/app/<name>.ts`), with its ports already bound. */
+  run: (request: OrderCommandRequest<z.infer<S>>) => Promise<Order>;
   emptyBodyAllowed?: boolean;
 }
 
 /**
- * `POST /orders/{orderId}/<command>`: parse the path, the key and the body at the edge, then run the command on the
- * order, guarded by the `Idempotency-Key`. Answers `202` with the order. Call once, at module scope.
+ * `POST /orders/{orderId}/<command>`: parse the path, the key and the body at the edge, then run the use case,
+ * guarded by the `Idempotency-Key`. Answers `202` with the order. Call once, at module scope.
  */
 export function orderCommandRoute<S extends z.ZodMiniType>({
   name,
   bodySchema,
-  toCommand,
+  idempotencyTable,
+  run,
   emptyBodyAllowed = false,
 }: OrderCommandRouteOptions<S>) {
-  const ports = createOrderPortsFromEnv();
-  const run = makeIdempotentCommand<{ orderId: string; body: z.infer<S> }>(
+  const command = makeIdempotentCommand<{ orderId: string; body: z.infer<S> }>(
     async ({ idempotencyKey, request: { orderId, body } }) =>
-      jsonResponse(
-        202,
-        await runOrderCommand(ports, orderId, { ...toCommand(body), idempotencyKey }, newEventContext()),
-      ),
-    { tableName: ports.idempotencyTable, keyPrefix: name },
+      jsonResponse(202, await run({ orderId, body, idempotencyKey })),
+    { tableName: idempotencyTable, keyPrefix: name },
   );
 
   return httpHandler(async (event, context) => {
@@ -42,6 +46,6 @@ export function orderCommandRoute<S extends z.ZodMiniType>({
     logger.appendKeys({ orderId });
     const idempotencyKey = readIdempotencyKey(event);
     const body = parseJsonBody(event, bodySchema, { emptyBodyAllowed });
-    return run({ idempotencyKey, request: { orderId, body } }, context);
+    return command({ idempotencyKey, request: { orderId, body } }, context);
   });
 }

@@ -76,6 +76,24 @@ const KNOWN_LAMBDA_TYPE_USERS = [
   'shared/app/review-order.ts',
 ];
 
+describe('the entry points', () => {
+  it('each reach their use case in one hop, by the same name (functions/X.ts → shared/app/X.ts)', () => {
+    // Prepare
+    const handlers = [...sourcesUnder('functions')];
+
+    // Act
+    const missing = handlers
+      .filter(
+        ([file, source]) => !importsOf(file, source).includes(file.replace(/^functions\//, 'shared/app/')),
+      )
+      .map(([file]) => file);
+
+    // Assess
+    expect(handlers.length).toBeGreaterThan(8);
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('the layers of shared/', () => {
   it('hold in the source tree, but for the use cases still listed as taking Lambda record types', () => {
     // Act

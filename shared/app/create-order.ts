@@ -1,0 +1,17 @@
+import type { Order } from '../core/order.js';
+import type { CreateOrderBody } from '../core/order-schema.js';
+import { newEventContext, newOrderId, orderIdFor } from '../ids.js';
+import { type OrderPorts, placeNewOrder } from './order-commands.js';
+
+/**
+ * `createOrder` (`POST /orders`): places the order. With an `Idempotency-Key` the order id derives from the key and
+ * the body, so a retry whose first attempt failed halfway finds that order and completes it.
+ */
+export async function createOrder(
+  ports: OrderPorts,
+  { body, idempotencyKey }: { body: CreateOrderBody; idempotencyKey: string | undefined },
+): Promise<Order> {
+  const orderId = idempotencyKey === undefined ? newOrderId() : orderIdFor(idempotencyKey, body);
+  ports.log.appendKeys({ orderId });
+  return placeNewOrder(ports, { orderId, body, retryable: idempotencyKey !== undefined }, newEventContext());
+}
