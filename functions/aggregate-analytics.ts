@@ -1,12 +1,19 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
 import { createAnalyticsStore } from '../shared/adapters/analytics-store.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { AnalyticsRun } from '../shared/app/aggregate-analytics.js';
 import { logger } from '../shared/observability.js';
+import { parseActivityRecord } from '../shared/queue/activity-record.js';
+import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 import { readConfig } from '../shared/wiring/config.js';
 
 const config = readConfig(['ANALYTICS_TABLE']);
@@ -22,12 +29,15 @@ const processor = new BatchProcessor(EventType.KinesisDataStreams);
 export const handler = middy(
   async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
     const run = new AnalyticsRun(ports);
-    const response = await processPartialResponse(event, run.handle, processor, {
+    const failures = new RecordFailures(ACTIVITY_RECORDS);
+    const count = failures.watch((record: KinesisStreamRecord) => run.count(parseActivityRecord(record)));
+    const response = await processPartialResponse(event, count, processor, {
       context,
       throwOnFullBatchFailure: false,
       // Every record is one idempotent conditional ADD on its window: they may be counted in any order.
       processInParallel: true,
     });
-    return run.finish(event.Records, response);
+    await run.finish({ failed: response.batchItemFailures.length > 0 });
+    return failures.report(logger, event.Records, response);
   },
 ).use(injectLambdaContext(logger, { resetKeys: true }));

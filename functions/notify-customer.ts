@@ -1,14 +1,21 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
 import { createNotifier } from '../shared/adapters/notifier.js';
-import { createNotificationHandler } from '../shared/app/notify-customer.js';
+import { notifyCustomer } from '../shared/app/notify-customer.js';
 import { logger } from '../shared/observability.js';
+import { parseActivityRecord } from '../shared/queue/activity-record.js';
 import { inOrderPerOrder, orderOfStreamRecord } from '../shared/queue/in-order-per-order.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 
-const handleRecord = createNotificationHandler({ notifier: createNotifier(), log: logger });
+const ports = { notifier: createNotifier(), log: logger };
+const handleRecord = (record: KinesisStreamRecord) => notifyCustomer(ports, parseActivityRecord(record));
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
 
 /**

@@ -5,18 +5,20 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { createReviewStore } from '../shared/adapters/review-store.js';
-import { createReviewHandler } from '../shared/app/review-order.js';
+import { reviewOrder } from '../shared/app/review-order.js';
 import { logger } from '../shared/observability.js';
+import { orderEventHandler } from '../shared/queue/order-event-handler.js';
 import { ORDER_EVENT_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 import { readConfig } from '../shared/wiring/config.js';
 
 const config = readConfig(['REVIEWS_TABLE', 'DEAD_LETTER_QUEUE_NAME']);
-const handleRecord = createReviewHandler({
+const ports = {
   reviews: createReviewStore({ tableName: config.REVIEWS_TABLE }),
   notifier: createNotifier(),
-  deadLetters: createDeadLetterQueue({ queueName: config.DEAD_LETTER_QUEUE_NAME }),
   log: logger,
-});
+};
+const deadLetters = createDeadLetterQueue({ queueName: config.DEAD_LETTER_QUEUE_NAME });
+const handleRecord = orderEventHandler(deadLetters, logger, (received) => reviewOrder(ports, received));
 const processor = new SqsFifoPartialProcessorAsync();
 
 /** `review.fifo` → a review case per high-value order, published to `ops/reviews`; each failed record logged. */

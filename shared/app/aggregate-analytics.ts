@@ -1,8 +1,6 @@
-import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
+import type { ActivityRecord } from '../core/activity.js';
 import { contributionOf, SUMMARY_TOPIC_NAME, type Window, windowOf } from '../core/analytics.js';
 import type { AnalyticsStore, FaultSwitch, Log, Notifier } from '../core/ports.js';
-import { parseActivityRecord } from '../queue/activity-record.js';
-import { ACTIVITY_RECORDS, RecordFailures } from '../queue/record-failures.js';
 
 export interface AnalyticsPorts {
   store: AnalyticsStore;
@@ -13,20 +11,17 @@ export interface AnalyticsPorts {
 }
 
 /**
- * One invocation of `aggregateAnalytics`: `handle` counts each record into its window (once per eventId, so a retry,
- * a bisected half or a replay never counts twice); `finish` logs each failed record with its reason and closes, per
- * region, the open window once a record of a later window arrived, publishing its summary to
- * `analytics/orders/summary`.
+ * One invocation of `aggregateAnalytics`: `count` counts each status change into its window (once per eventId, so
+ * a retry, a bisected half or a replay never counts twice); `finish` closes, per region, the open window once a
+ * record of a later window arrived, publishing its summary to `analytics/orders/summary`.
  */
 export class AnalyticsRun {
   /** The windows this invocation counted into, per region. */
   readonly #seen = new Map<string, Map<string, Window>>();
-  readonly #failures = new RecordFailures(ACTIVITY_RECORDS);
 
   constructor(private readonly ports: AnalyticsPorts) {}
 
-  readonly handle = this.#failures.watch(async (record: KinesisStreamRecord): Promise<void> => {
-    const activity = parseActivityRecord(record);
+  readonly count = async (activity: ActivityRecord): Promise<void> => {
     this.ports.faults?.check(activity);
     const window = windowOf(activity.occurredAt);
     const counted = await this.ports.store.count(
@@ -39,18 +34,14 @@ export class AnalyticsRun {
     const windows = this.#seen.get(activity.region) ?? new Map<string, Window>();
     windows.set(window.windowStart, window);
     this.#seen.set(activity.region, windows);
-  });
+  };
 
   /**
    * Closes windows unless a record of the batch failed: Lambda then delivers the rest again from the failed record,
    * and a window must not be summarised before that record is counted.
    */
-  async finish(
-    records: readonly KinesisStreamRecord[],
-    response: KinesisStreamBatchResponse,
-  ): Promise<KinesisStreamBatchResponse> {
-    this.#failures.report(this.ports.log, records, response);
-    if (response.batchItemFailures.length > 0) return response;
+  async finish({ failed }: { failed: boolean }): Promise<void> {
+    if (failed) return;
     for (const [region, windows] of this.#seen) {
       try {
         await this.#closeBefore(region, [...windows.values()]);
@@ -59,7 +50,6 @@ export class AnalyticsRun {
         this.ports.log.warn('Could not close the open window yet', { region, error });
       }
     }
-    return response;
   }
 
   /**
