@@ -6,9 +6,11 @@ import { createActivityStream } from '../shared/adapters/activity-stream.js';
 import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createProgressStore } from '../shared/adapters/progress-store.js';
-import { FulfillmentRun } from '../shared/app/process-order.js';
+import { FulfillmentRun, failureReasonOf } from '../shared/app/process-order.js';
 import { logger } from '../shared/observability.js';
 import { inOrderPerOrder, orderOfQueueRecord } from '../shared/queue/in-order-per-order.js';
+import { orderEventHandler } from '../shared/queue/order-event-handler.js';
+import { ORDER_EVENT_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 import { readConfig } from '../shared/wiring/config.js';
 import { createOrderPortsFromEnv } from '../shared/wiring/order-ports.js';
 
@@ -17,19 +19,21 @@ const ports = {
   orders: createOrderPortsFromEnv(),
   progress: createProgressStore({ tableName: config.FULFILLMENT_PROGRESS_TABLE }),
   activity: createActivityStream({ streamName: config.ACTIVITY_STREAM_NAME }),
-  deadLetters: createDeadLetterQueue({ queueName: config.DEAD_LETTER_QUEUE_NAME }),
   faults: faultSwitchFromEnv(),
   log: logger,
 };
+const deadLetters = createDeadLetterQueue({ queueName: config.DEAD_LETTER_QUEUE_NAME });
 const processor = new BatchProcessor(EventType.SQS);
 
 /** `fulfillment.fifo` → each order's events once and in order; paid orders fulfilled; status changes to Kinesis. */
 export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const run = new FulfillmentRun(ports);
+  const failures = new RecordFailures(ORDER_EVENT_RECORDS);
+  const apply = failures.watch(orderEventHandler(deadLetters, logger, run.apply), failureReasonOf);
   // Orders (message groups) in parallel; within a group in order, the rest skipped after a failure.
   const processed = await processPartialResponse(
     event,
-    inOrderPerOrder(orderOfQueueRecord, run.handle),
+    inOrderPerOrder(orderOfQueueRecord, apply),
     processor,
     {
       context,
@@ -37,5 +41,16 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
       processInParallel: true,
     },
   );
-  return run.finish(event.Records, processed);
+  const items = event.Records.map((record) => ({
+    id: record.messageId,
+    groupId: orderOfQueueRecord(record),
+  }));
+  const { failed, reasons } = await run.finish(
+    items,
+    new Set(processed.batchItemFailures.map((failure) => failure.itemIdentifier)),
+  );
+  for (const [recordId, reason] of reasons) failures.note(recordId, reason);
+  return failures.report(logger, event.Records, {
+    batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })),
+  });
 }).use(injectLambdaContext(logger, { resetKeys: true }));

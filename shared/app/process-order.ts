@@ -1,29 +1,19 @@
-import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { type ActivityRecord, activityOf } from '../core/activity.js';
 import { describeError, SequenceGapError, TransitionNotAllowedError } from '../core/errors.js';
 import { planGroupFailures } from '../core/fifo-batch.js';
 import type { Order } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
-import type {
-  ActivityStream,
-  DeadLetterQueue,
-  FaultSwitch,
-  Log,
-  NotWritten,
-  ProgressStore,
-} from '../core/ports.js';
+import type { ActivityStream, FaultSwitch, Log, NotWritten, ProgressStore } from '../core/ports.js';
 import { decideSequence } from '../core/sequencing.js';
 import { fulfillmentEventIdFor, newEventContext } from '../ids.js';
-import { withDeadLettering } from '../queue/dead-lettering.js';
-import { type OrderEventRecord, parseOrderEventRecord } from '../queue/order-event-record.js';
-import { ORDER_EVENT_RECORDS, RecordFailures } from '../queue/record-failures.js';
+import type { ReceivedOrderEvent } from '../queue/order-event-handler.js';
+import type { OrderEventRecord } from '../queue/order-event-record.js';
 import { type OrderPorts, runOrderCommand } from './order-commands.js';
 
 export interface FulfillmentPorts {
   orders: OrderPorts;
   progress: ProgressStore;
   activity: ActivityStream;
-  deadLetters: DeadLetterQueue;
   faults: FaultSwitch;
   log: Pick<Log, 'info' | 'warn'>;
 }
@@ -36,61 +26,67 @@ interface Staged {
   activities: ActivityRecord[];
 }
 
+/** A record of the batch, as `finish` needs it: its id and its message group (the order). */
+export interface BatchItem {
+  id: string;
+  groupId: string;
+}
+
 /**
- * One invocation of `processOrder` over a batch of `fulfillment.fifo`: `handle` runs per record (under Powertools'
- * FIFO processor, which skips the rest of a group after a failure); `finish` writes the batch's status changes to
- * Kinesis (`PutRecords`, one record per order per call), then moves each order's cursor, and reports what must
- * come back, logging each reported record with the reason it failed.
+ * One invocation of `processOrder` over a batch of `fulfillment.fifo`: `apply` runs per event (each message group
+ * in order, the rest of a group skipped after a failure); `finish` writes the batch's status changes to Kinesis
+ * (`PutRecords`, one record per order per call), then moves each order's cursor, and says which records must come
+ * back and why.
  */
 export class FulfillmentRun {
   /** Applied seq per order: read once per invocation, advanced in memory as records apply. */
   readonly #cursors = new Map<string, { stored: number; current: number }>();
   readonly #staged: Staged[] = [];
-  readonly #failures = new RecordFailures(ORDER_EVENT_RECORDS);
+  /** Why records that were applied still failed (the stream or the cursor refused): recordId → reason. */
+  readonly #reasons = new Map<string, string>();
 
   constructor(private readonly ports: FulfillmentPorts) {}
 
-  /** The record handler: parse, sequence, apply (status change, fulfillment of a paid order). */
-  readonly handle = this.#failures.watch(
-    (record) =>
-      withDeadLettering(record, this.ports.deadLetters, this.ports.log, async () => {
-        const parsed = parseOrderEventRecord(record);
-        const { event } = parsed;
-        this.ports.faults.check(event);
-        const cursor = await this.#cursor(event.orderId);
-        const decision = decideSequence(cursor.current, event.seq);
-        if (decision.kind === 'duplicate') {
-          this.ports.log.info('Duplicate event acknowledged', {
-            orderId: event.orderId,
-            eventId: event.eventId,
-            seq: event.seq,
-            applied: cursor.current,
-          });
-          return;
-        }
-        if (decision.kind === 'gap') throw new SequenceGapError(event.orderId, decision.expected, event.seq);
-        const activities = [activityOf(event, parsed.attributes), ...(await this.#fulfilIfPaid(parsed))];
-        this.#staged.push({ recordId: record.messageId, orderId: event.orderId, seq: event.seq, activities });
-        cursor.current = event.seq;
-      }),
-    reasonOf,
-  );
+  /** Sequence and apply one event: a status change, and the fulfillment of a paid order. */
+  readonly apply = async ({ recordId, event, attributes }: ReceivedOrderEvent): Promise<void> => {
+    this.ports.faults.check(event);
+    const cursor = await this.#cursor(event.orderId);
+    const decision = decideSequence(cursor.current, event.seq);
+    if (decision.kind === 'duplicate') {
+      this.ports.log.info('Duplicate event acknowledged', {
+        orderId: event.orderId,
+        eventId: event.eventId,
+        seq: event.seq,
+        applied: cursor.current,
+      });
+      return;
+    }
+    if (decision.kind === 'gap') throw new SequenceGapError(event.orderId, decision.expected, event.seq);
+    const activities = [activityOf(event, attributes), ...(await this.#fulfilIfPaid({ event, attributes }))];
+    this.#staged.push({ recordId, orderId: event.orderId, seq: event.seq, activities });
+    cursor.current = event.seq;
+  };
 
-  /** After the processor: record the status changes, advance the cursors, answer with every failed record. */
-  async finish(records: readonly SQSRecord[], processed: SQSBatchResponse): Promise<SQSBatchResponse> {
-    const failed = new Set(processed.batchItemFailures.map((failure) => failure.itemIdentifier));
+  /**
+   * After every event was applied or failed: record the status changes, advance the cursors, and answer with every
+   * record that must come back (the rest of a group after a failure included) and, for the records that failed
+   * here, why.
+   */
+  async finish(
+    items: readonly BatchItem[],
+    failedIds: ReadonlySet<string>,
+  ): Promise<{ failed: string[]; reasons: ReadonlyMap<string, string> }> {
+    const failed = new Set(failedIds);
     // Orders were applied in parallel: their status changes go out in the batch's order, whoever finished first.
-    const position = new Map(records.map((record, index) => [record.messageId, index]));
+    const position = new Map(items.map((item, index) => [item.id, index]));
     this.#staged.sort((a, b) => (position.get(a.recordId) ?? 0) - (position.get(b.recordId) ?? 0));
     for (const recordId of await this.#recordActivities()) failed.add(recordId);
     for (const recordId of await this.#advanceCursors(failed)) failed.add(recordId);
-    const items = records.map((record) => ({
-      id: record.messageId,
-      groupId: record.attributes.MessageGroupId ?? record.messageId,
-    }));
-    return this.#failures.report(this.ports.log, records, {
-      batchItemFailures: planGroupFailures(items, failed).map((itemIdentifier) => ({ itemIdentifier })),
-    });
+    return { failed: planGroupFailures(items, failed), reasons: this.#reasons };
+  }
+
+  #note(recordId: string, reason: string): void {
+    if (!this.#reasons.has(recordId)) this.#reasons.set(recordId, reason);
   }
 
   async #cursor(orderId: string) {
@@ -149,7 +145,7 @@ export class FulfillmentRun {
       notWritten = await this.ports.activity.putAll(activities);
     } catch (error) {
       const reason = `the activity stream refused the whole PutRecords call: ${describeError(error)}`;
-      for (const staged of this.#staged) this.#failures.note(staged.recordId, reason);
+      for (const staged of this.#staged) this.#note(staged.recordId, reason);
       return this.#staged.map((staged) => staged.recordId);
     }
     const failedEvents = new Map(notWritten.map(({ record, reason }) => [record.eventId, reason]));
@@ -159,7 +155,7 @@ export class FulfillmentRun {
     for (const staged of failed) {
       // A status change never sent, behind a refused one of its order, has no reason: its record is skipped.
       const reason = staged.activities.map((activity) => failedEvents.get(activity.eventId)).find(Boolean);
-      if (reason !== undefined) this.#failures.note(staged.recordId, reason);
+      if (reason !== undefined) this.#note(staged.recordId, reason);
     }
     return failed.map((staged) => staged.recordId);
   }
@@ -179,7 +175,7 @@ export class FulfillmentRun {
         if (last === undefined) return [];
         const reason = await this.#advance(orderId, cursor.stored, last.seq);
         if (reason === undefined) return [];
-        for (const entry of applied) this.#failures.note(entry.recordId, reason);
+        for (const entry of applied) this.#note(entry.recordId, reason);
         return applied.map((entry) => entry.recordId);
       }),
     );
@@ -198,8 +194,8 @@ export class FulfillmentRun {
   }
 }
 
-/** Why a record handler failed, in an operator's words. */
-function reasonOf(error: unknown): string {
+/** Why applying an event failed, in an operator's words. */
+export function failureReasonOf(error: unknown): string {
   if (error instanceof SequenceGapError) {
     return `gap: expected seq ${error.expectedSeq}, got ${error.receivedSeq} (an earlier event of this order has not been applied yet)`;
   }
