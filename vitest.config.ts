@@ -10,7 +10,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'core',
-          include: ['test/unit/**/*.test.ts', 'test/handlers/**/*.test.ts', 'test/local/**/*.test.ts'],
+          include: [
+            'test/unit/**/*.test.ts',
+            'test/adapters/**/*.test.ts',
+            'test/handlers/**/*.test.ts',
+            'test/local/**/*.test.ts',
+          ],
         },
       },
       {

@@ -1,22 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import type { PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
 import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
 import type { GetCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type {
-  Context,
-  KinesisStreamBatchResponse,
-  KinesisStreamEvent,
-  KinesisStreamRecord,
-} from 'aws-lambda';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { WindowSummary } from '../../shared/core/analytics.js';
 import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
+import { failures, NO_FAILURES } from '../support/batch-response.js';
 import {
   dynamoDbThrottled,
   failedStreamRecordLog,
@@ -24,17 +19,18 @@ import {
   retriedInShard,
   type WarnSpy,
 } from '../support/failure-log.js';
-import { FakeTable } from '../support/fake-dynamodb.js';
+import { conditionFailed, conditionOf, FakeTable, updateOf } from '../support/fake-dynamodb.js';
 import {
   activityRecord,
   activityRecords,
+  type KinesisHandler,
   kinesisEvent,
   kinesisRecord,
   kinesisSequenceNumber,
 } from '../support/kinesis-event.js';
 import { dynamoDbThrottling } from '../support/order-world.js';
-
-type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+import { kinesisSample } from '../support/sample-events.js';
+import { commandName, inCallOrder, iotPublishes } from '../support/sdk-calls.js';
 
 const ANALYTICS_TABLE = 'orderflow-test-analytics';
 const SUMMARY_TOPIC = 'analytics/orders/summary';
@@ -81,24 +77,9 @@ function serve(): void {
     const eventId = input.ExpressionAttributeValues?.[':eventId'];
     const fault = typeof eventId === 'string' ? failingCounts.get(eventId) : undefined;
     if (fault !== undefined) throw fault;
-    if (input.UpdateExpression === undefined) throw new Error('The fake table needs an UpdateExpression');
+    const update = updateOf(input);
     try {
-      analytics.update(
-        input.TableName,
-        input.Key,
-        {
-          expression: input.UpdateExpression,
-          names: input.ExpressionAttributeNames,
-          values: input.ExpressionAttributeValues,
-        },
-        input.ConditionExpression === undefined
-          ? undefined
-          : {
-              expression: input.ConditionExpression,
-              names: input.ExpressionAttributeNames,
-              values: input.ExpressionAttributeValues,
-            },
-      );
+      analytics.update(input.TableName, input.Key, update, conditionOf(input));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) refusedConditions.push(String(input.Key?.pk));
       throw error;
@@ -112,12 +93,6 @@ function serve(): void {
 function invoke(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
   return aggregateAnalytics(event, lambdaContext({ functionName: 'orderflow-test-aggregateAnalytics' }));
 }
-
-function failures(...records: KinesisStreamRecord[]): KinesisStreamBatchResponse {
-  return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
-}
-
-const NO_FAILURES: KinesisStreamBatchResponse = { batchItemFailures: [] };
 
 /** The one conditional write that counts `record` into its window. */
 function countWrite(
@@ -182,19 +157,6 @@ function openWindow(region: string) {
   return analytics.item(`OPEN#${region}`);
 }
 
-/** The summaries published to IoT Core, payload parsed, with topic and QoS. */
-function published(): Array<{ topic: string | undefined; qos: number | undefined; payload: unknown }> {
-  return iotData.commandCalls(PublishCommand).map((call) => {
-    const input: PublishCommandInput = call.args[0].input;
-    if (!(input.payload instanceof Uint8Array)) throw new Error('Expected the payload as bytes');
-    return {
-      topic: input.topic,
-      qos: input.qos,
-      payload: JSON.parse(Buffer.from(input.payload).toString('utf8')),
-    };
-  });
-}
-
 function summary(region: string, window: typeof MINUTE_0, figures: Partial<WindowSummary>): WindowSummary {
   return { ...window, region, placed: 0, paid: 0, cancelled: 0, fulfilled: 0, revenue: 0, ...figures };
 }
@@ -208,24 +170,17 @@ function countWrites(): UpdateCommandInput[] {
 
 /** Every command sent, in order: `Update WINDOW#…`, `Get OPEN#…`, `Publish analytics/orders/summary`, … */
 function timeline(): string[] {
-  const calls = [
+  return inCallOrder([
     ...documentClient.calls().map((call) => {
       const command = call.args[0];
       const key = 'Key' in command.input ? (command.input.Key as { pk?: unknown } | undefined) : undefined;
-      return { label: `${command.constructor.name.replace(/Command$/, '')} ${String(key?.pk)}`, call };
+      return { label: `${commandName(command)} ${String(key?.pk)}`, call };
     }),
     ...iotData.calls().map((call) => {
       const input = call.args[0].input as PublishCommandInput;
       return { label: `Publish ${String(input.topic)}`, call };
     }),
-  ];
-  return calls.sort((a, b) => (a.call.calledBefore(b.call) ? -1 : 1)).map(({ label }) => label);
-}
-
-function readSample(name: string): KinesisStreamEvent {
-  return JSON.parse(
-    readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8'),
-  ) as KinesisStreamEvent;
+  ]);
 }
 
 beforeAll(async () => {
@@ -322,9 +277,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
     // Prepare
     documentClient
       .on(UpdateCommand, { Key: { pk: `WINDOW#eu-west#${MINUTE_0.windowStart}` } })
-      .rejects(
-        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
-      );
+      .rejects(conditionFailed());
     const [record] = activityRecords([PAID]);
     if (record === undefined) throw new Error('No record');
 
@@ -472,7 +425,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
         qos: 1,
         payload: expect.any(Uint8Array),
       });
-      expect(published()).toEqual([
+      expect(iotPublishes(iotData)).toEqual([
         {
           topic: SUMMARY_TOPIC,
           qos: 1,
@@ -539,7 +492,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
 
       // Assess
       expect([first, again]).toEqual([NO_FAILURES, NO_FAILURES]);
-      expect(published()).toEqual([
+      expect(iotPublishes(iotData)).toEqual([
         { topic: SUMMARY_TOPIC, qos: 1, payload: summary('eu-west', MINUTE_0, { placed: 1 }) },
       ]);
       expect(storedWindow('eu-west', MINUTE_1.windowStart)).toEqual(
@@ -563,7 +516,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
 
       // Assess
       expect(response).toEqual(NO_FAILURES);
-      expect(published()).toEqual([
+      expect(iotPublishes(iotData)).toEqual([
         { topic: SUMMARY_TOPIC, qos: 1, payload: summary('eu-west', MINUTE_0, { paid: 1, revenue: 4498 }) },
       ]);
       expect(openWindow('eu-west')).toEqual({ pk: 'OPEN#eu-west', ...MINUTE_1 });
@@ -596,7 +549,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
       expect([first, second]).toEqual([NO_FAILURES, NO_FAILURES]);
       expect(openAfterFirst).toEqual({ pk: 'OPEN#eu-west', ...MINUTE_0 });
       expect(iotData).toHaveReceivedCommandTimes(PublishCommand, 2);
-      expect(published()[1]).toEqual({
+      expect(iotPublishes(iotData)[1]).toEqual({
         topic: SUMMARY_TOPIC,
         qos: 1,
         payload: summary('eu-west', MINUTE_0, { paid: 1, revenue: 4498 }),
@@ -615,7 +568,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
 
       // Assess: 10:00 and 10:01 are both over; each has its summary
       expect(response).toEqual(NO_FAILURES);
-      expect(published()).toEqual([
+      expect(iotPublishes(iotData)).toEqual([
         { topic: SUMMARY_TOPIC, qos: 1, payload: summary('eu-west', MINUTE_0, { paid: 1, revenue: 4498 }) },
         { topic: SUMMARY_TOPIC, qos: 1, payload: summary('eu-west', MINUTE_1, { placed: 1 }) },
       ]);
@@ -631,7 +584,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
 
       // Assess
       expect(response).toEqual(NO_FAILURES);
-      expect(published()).toEqual([
+      expect(iotPublishes(iotData)).toEqual([
         {
           topic: SUMMARY_TOPIC,
           qos: 1,
@@ -658,7 +611,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
 
       // Assess: one message per closed window (README, "Analytics and notifications"); the late record is counted
       expect(response).toEqual(NO_FAILURES);
-      expect(published()).toEqual([
+      expect(iotPublishes(iotData)).toEqual([
         { topic: SUMMARY_TOPIC, qos: 1, payload: summary('eu-west', MINUTE_1, { placed: 1 }) },
       ]);
       expect(storedWindow('eu-west', MINUTE_0.windowStart)).toMatchObject({ placed: 2 });
@@ -680,7 +633,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
       // Assess: the one summary of 10:00 holds the payment
       expect(first).toEqual(failures(paid));
       expect(retry).toEqual(NO_FAILURES);
-      expect(published()).toEqual([
+      expect(iotPublishes(iotData)).toEqual([
         {
           topic: SUMMARY_TOPIC,
           qos: 1,
@@ -692,7 +645,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
 
   it('counts and closes the sample event of events/aggregate-analytics.json', async () => {
     // Prepare: a previous batch opened the window of 10:00
-    const event = readSample('aggregate-analytics.json');
+    const event = kinesisSample('aggregate-analytics.json');
     seedOpenWindow('eu-west', MINUTE_0);
 
     // Act
@@ -702,7 +655,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
     expect(event.Records).toHaveLength(3);
     expect(response).toEqual(NO_FAILURES);
     expect(countWrites()).toHaveLength(3);
-    expect(published()).toEqual([
+    expect(iotPublishes(iotData)).toEqual([
       {
         topic: SUMMARY_TOPIC,
         qos: 1,

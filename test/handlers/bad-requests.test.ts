@@ -3,7 +3,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiEvent, lambdaContext } from '../support/api-event.js';
 import { createOrderBody, fieldsOf } from '../support/order-fixtures.js';
 import type { OrderHandlers } from '../support/order-world.js';
-import { importOrderHandlers, invoke, OrderWorld } from '../support/order-world.js';
+import {
+  getOrderEvent,
+  importOrderHandlers,
+  invoke,
+  OrderWorld,
+  orderCommandEvent,
+} from '../support/order-world.js';
 
 const world = new OrderWorld();
 let handlers: OrderHandlers;
@@ -56,14 +62,7 @@ function withoutItemField(field: keyof typeof ITEM): unknown {
 }
 
 function command(name: 'pay' | 'cancel', body: unknown, headers: Headers = {}, orderId = ORDER_ID): Request {
-  const event = apiEvent({
-    method: 'POST',
-    path: `/orders/${orderId}/${name}`,
-    route: `/orders/{orderId}/${name}`,
-    pathParameters: { orderId },
-    body,
-    headers,
-  });
+  const event = orderCommandEvent(name, orderId, body, headers);
   return { handler: name === 'pay' ? 'payOrder' : 'cancelOrder', event };
 }
 
@@ -73,13 +72,7 @@ const cancel = (body: unknown, headers: Headers = {}, orderId = ORDER_ID) =>
   command('cancel', body, headers, orderId);
 
 function read(orderId: string): Request {
-  const event = apiEvent({
-    method: 'GET',
-    path: `/orders/${orderId}`,
-    route: '/orders/{orderId}',
-    pathParameters: { orderId },
-  });
-  return { handler: 'getOrder', event };
+  return { handler: 'getOrder', event: getOrderEvent(orderId) };
 }
 
 const TOO_LARGE = JSON.stringify({ ...BODY, note: 'x'.repeat(64 * 1024) });

@@ -2,16 +2,15 @@ import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import type { Order } from '../../shared/core/order.js';
-import type { OrderStatus } from '../../shared/core/status-machine.js';
-import { apiEvent, lambdaContext } from '../support/api-event.js';
-import { ISO_TIMESTAMP_PATTERN, orderItem, storedOrder, UUID_PATTERN } from '../support/order-fixtures.js';
+import { lambdaContext } from '../support/api-event.js';
+import { ISO_TIMESTAMP_PATTERN, UUID_PATTERN } from '../support/order-fixtures.js';
 import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
   invoke,
   ORDERS_TABLE,
   OrderWorld,
+  orderCommandEvent,
   orderEventPublish,
   snsThrottling,
   useOrderWorld,
@@ -32,28 +31,15 @@ function cancelOrder(
 ): Promise<ParsedResponse> {
   return invoke(
     handlers.cancelOrder,
-    apiEvent({
-      method: 'POST',
-      path: `/orders/${orderId}/cancel`,
-      route: '/orders/{orderId}/cancel',
-      pathParameters: { orderId },
-      body,
-      headers,
-    }),
+    orderCommandEvent('cancel', orderId, body, headers),
     lambdaContext({ functionName: 'orderflow-test-cancelOrder' }),
   );
-}
-
-function seedOrder(status: OrderStatus): Order {
-  const order = storedOrder({ orderId: ORDER_ID, status });
-  world.orders.seed(orderItem(order));
-  return order;
 }
 
 describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
   it('cancels a placed order with a reason: CANCELLED at version 2, OrderCancelled published as seq 2', async () => {
     // Prepare
-    const placed = seedOrder('PLACED');
+    const placed = world.seedOrder(ORDER_ID, 'PLACED');
 
     // Act
     const response = await cancelOrder(ORDER_ID, { reason: 'Ordered the wrong size' });
@@ -98,7 +84,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
 
   it('cancels a paid order sent without a body: CANCELLED at version 3, no reason in the event', async () => {
     // Prepare
-    seedOrder('PAID');
+    world.seedOrder(ORDER_ID, 'PAID');
 
     // Act
     const response = await cancelOrder(ORDER_ID);
@@ -119,7 +105,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
 
   it('accepts a reason of 500 characters', async () => {
     // Prepare
-    seedOrder('PLACED');
+    world.seedOrder(ORDER_ID, 'PLACED');
 
     // Act
     const response = await cancelOrder(ORDER_ID, { reason: 'r'.repeat(500) });
@@ -135,7 +121,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
     'refuses to cancel an order that is %s with a 409, writing and publishing nothing',
     async (status) => {
       // Prepare
-      const order = seedOrder(status);
+      const order = world.seedOrder(ORDER_ID, status);
 
       // Act
       const response = await cancelOrder(ORDER_ID, { reason: 'Changed my mind' });
@@ -179,7 +165,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
   describe('when a dependency fails', () => {
     it('completes the publish on a retry with the same key after SNS throttled the first attempt', async () => {
       // Prepare
-      seedOrder('PLACED');
+      world.seedOrder(ORDER_ID, 'PLACED');
       world.sns.on(PublishCommand).rejects(snsThrottling());
       const failed = await cancelOrder(
         ORDER_ID,
@@ -212,7 +198,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
 
     it('publishes a cancellation left pending by a failed publish before refusing another cancel with 409', async () => {
       // Prepare: a cancel without a key whose publish failed leaves the order CANCELLED with OrderCancelled pending
-      seedOrder('PAID');
+      world.seedOrder(ORDER_ID, 'PAID');
       world.sns.on(PublishCommand).rejects(snsThrottling());
       const failed = await cancelOrder(ORDER_ID, { reason: 'Too slow' });
       world.serve();
@@ -234,7 +220,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
 
     it('answers the cancelled order to a retry once the key of an attempt whose response was not saved is free', async () => {
       // Prepare
-      seedOrder('PLACED');
+      world.seedOrder(ORDER_ID, 'PLACED');
       world.dynamodb.on(UpdateItemCommand).rejects(dynamoDbThrottling('ThrottlingException'));
       const failed = await cancelOrder(
         ORDER_ID,

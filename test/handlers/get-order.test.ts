@@ -1,11 +1,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { apiEvent, lambdaContext } from '../support/api-event.js';
+import { lambdaContext } from '../support/api-event.js';
 import { orderItem, orderPlacedEvent, storedOrder } from '../support/order-fixtures.js';
 import type { ParsedResponse } from '../support/order-world.js';
 import {
   dynamoDbThrottling,
   expectServiceUnavailable,
+  getOrderEvent,
   invoke,
   ORDERS_TABLE,
   OrderWorld,
@@ -20,12 +21,7 @@ const ORDER_ID = '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b';
 function getOrder(orderId: string): Promise<ParsedResponse> {
   return invoke(
     handlers.getOrder,
-    apiEvent({
-      method: 'GET',
-      path: `/orders/${orderId}`,
-      route: '/orders/{orderId}',
-      pathParameters: { orderId },
-    }),
+    getOrderEvent(orderId),
     lambdaContext({ functionName: 'orderflow-test-getOrder' }),
   );
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   DescribeEndpointCommand,
@@ -7,17 +6,13 @@ import {
 } from '@aws-sdk/client-iot';
 import type { PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
 import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
-import type {
-  Context,
-  KinesisStreamBatchResponse,
-  KinesisStreamEvent,
-  KinesisStreamRecord,
-} from 'aws-lambda';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { MockInstance } from 'vitest';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import { lambdaContext } from '../support/api-event.js';
+import { failures, NO_FAILURES } from '../support/batch-response.js';
 import {
   failedStreamRecordLog,
   RECORD_FAILED,
@@ -28,12 +23,13 @@ import {
   ACTIVITY_ORDER_ID,
   activityRecord,
   activityRecords,
+  type KinesisHandler,
   kinesisEvent,
   kinesisRecord,
   kinesisSequenceNumber,
 } from '../support/kinesis-event.js';
-
-type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+import { kinesisSample } from '../support/sample-events.js';
+import { iotPublishes } from '../support/sdk-calls.js';
 
 /** What a fresh container of notifyCustomer holds: its handler and the logger it logs with. */
 interface Container {
@@ -73,12 +69,6 @@ function invoke(container: Container, event: KinesisStreamEvent): Promise<Kinesi
   return container.handler(event, lambdaContext({ functionName: 'orderflow-test-notifyCustomer' }));
 }
 
-function failures(...records: KinesisStreamRecord[]): KinesisStreamBatchResponse {
-  return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
-}
-
-const NO_FAILURES: KinesisStreamBatchResponse = { batchItemFailures: [] };
-
 /** IoT Core throttles the publish of this status change (every time), and takes every other. */
 function throttlePublishOf(activity: ActivityRecord): void {
   iotData.on(PublishCommand).callsFake(async (input: PublishCommandInput) => {
@@ -98,19 +88,6 @@ function statusMessage({ orderId, status, seq, occurredAt }: ActivityRecord) {
   return { orderId, status, seq, occurredAt };
 }
 
-/** The inputs of the PublishCommands sent, in order, the payload parsed. */
-function published(): Array<{ topic: string | undefined; qos: number | undefined; payload: unknown }> {
-  return iotData.commandCalls(PublishCommand).map((call) => {
-    const input: PublishCommandInput = call.args[0].input;
-    if (!(input.payload instanceof Uint8Array)) throw new Error('Expected the payload as bytes');
-    return {
-      topic: input.topic,
-      qos: input.qos,
-      payload: JSON.parse(Buffer.from(input.payload).toString('utf8')),
-    };
-  });
-}
-
 /** The data-plane clients that sent the PublishCommands, and the endpoint each one targets. */
 async function publishingClients(): Promise<{ clients: Set<unknown>; endpoints: string[] }> {
   const clients = new Set<unknown>(iotData.commandCalls(PublishCommand).map((call) => call.thisValue));
@@ -123,12 +100,6 @@ async function publishingClients(): Promise<{ clients: Set<unknown>; endpoints: 
     );
   }
   return { clients, endpoints };
-}
-
-function readSample(name: string): KinesisStreamEvent {
-  return JSON.parse(
-    readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8'),
-  ) as KinesisStreamEvent;
 }
 
 beforeEach(() => {
@@ -164,12 +135,12 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
       { topic: STATUS_TOPIC, qos: 1, payload: expect.any(Uint8Array) },
       { topic: STATUS_TOPIC, qos: 1, payload: expect.any(Uint8Array) },
     ]);
-    expect(published()).toEqual([
+    expect(iotPublishes(iotData)).toEqual([
       { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) },
       { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PAID) },
       { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(FULFILLED) },
     ]);
-    expect(published()[1]?.payload).toEqual({
+    expect(iotPublishes(iotData)[1]?.payload).toEqual({
       orderId: ACTIVITY_ORDER_ID,
       status: 'PAID',
       seq: 2,
@@ -231,7 +202,9 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
       expect(first).toEqual(failures(placed));
       expect(retry).toEqual(NO_FAILURES);
       expect(iot).toHaveReceivedCommandTimes(DescribeEndpointCommand, 2);
-      expect(published()).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) }]);
+      expect(iotPublishes(iotData)).toEqual([
+        { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) },
+      ]);
     });
 
     it('never asks DescribeEndpoint when AWS_ENDPOINT_URL_IOT_DATA_PLANE is set, and publishes there', async () => {
@@ -268,7 +241,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
 
     // Assess
     expect(response).toEqual(NO_FAILURES);
-    expect(published()).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PAID) }]);
+    expect(iotPublishes(iotData)).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PAID) }]);
     expect(container.logError).toHaveBeenCalledTimes(1);
     expect(container.logError).toHaveBeenCalledWith('Not published: the topic would be invalid', {
       orderId: refused.orderId,
@@ -296,10 +269,10 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
       ],
     });
     expect(response).toEqual(failures(paid, fulfilled));
-    expect(published().map(({ payload }) => payload)).toEqual(
+    expect(iotPublishes(iotData).map(({ payload }) => payload)).toEqual(
       expect.arrayContaining([statusMessage(PLACED), statusMessage(PAID), statusMessage(OTHER_PLACED)]),
     );
-    expect(published().map(({ payload }) => payload)).not.toContainEqual(statusMessage(FULFILLED));
+    expect(iotPublishes(iotData).map(({ payload }) => payload)).not.toContainEqual(statusMessage(FULFILLED));
   });
 
   it('publishes different orders at once, and the statuses of one order one after another in shard order', async () => {
@@ -330,7 +303,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
     expect(response).toEqual(NO_FAILURES);
     expect(mostOrdersAtOnce).toBe(2);
     expect(mostOfOneOrderAtOnce).toBe(1);
-    const payloads = published().map(({ payload }) => payload as { orderId: string; seq: number });
+    const payloads = iotPublishes(iotData).map(({ payload }) => payload as { orderId: string; seq: number });
     expect(payloads.filter(({ orderId }) => orderId === ACTIVITY_ORDER_ID).map(({ seq }) => seq)).toEqual([
       1, 2, 3,
     ]);
@@ -349,7 +322,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
 
     // Assess
     expect(response).toEqual(failures(malformed));
-    expect(published()).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) }]);
+    expect(iotPublishes(iotData)).toEqual([{ topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) }]);
   });
 
   describe('each failed record logged once at WARN with its order, seq, event and why', () => {
@@ -410,14 +383,14 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
   it('publishes the sample event of events/notify-customer.json', async () => {
     // Prepare
     const container = await coldStart(undefined);
-    const event = readSample('notify-customer.json');
+    const event = kinesisSample('notify-customer.json');
 
     // Act
     const response = await invoke(container, event);
 
     // Assess
     expect(response).toEqual(NO_FAILURES);
-    expect(published()).toEqual([
+    expect(iotPublishes(iotData)).toEqual([
       { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) },
       { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PAID) },
       {

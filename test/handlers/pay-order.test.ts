@@ -3,9 +3,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import type { Order } from '../../shared/core/order.js';
-import type { OrderEvent } from '../../shared/core/order-events.js';
-import type { OrderStatus } from '../../shared/core/status-machine.js';
-import { apiEvent, lambdaContext } from '../support/api-event.js';
+import { lambdaContext } from '../support/api-event.js';
 import {
   CREATE_ORDER_TOTAL,
   ISO_TIMESTAMP_PATTERN,
@@ -22,6 +20,7 @@ import {
   invoke,
   ORDERS_TABLE,
   OrderWorld,
+  orderCommandEvent,
   orderEventPublish,
   snsThrottling,
   useOrderWorld,
@@ -42,22 +41,9 @@ function payOrder(
 ): Promise<ParsedResponse> {
   return invoke(
     handlers.payOrder,
-    apiEvent({
-      method: 'POST',
-      path: `/orders/${orderId}/pay`,
-      route: '/orders/{orderId}/pay',
-      pathParameters: { orderId },
-      body,
-      headers,
-    }),
+    orderCommandEvent('pay', orderId, body, headers),
     lambdaContext({ functionName: 'orderflow-test-payOrder' }),
   );
-}
-
-function seedOrder(status: OrderStatus, pendingEvent?: OrderEvent): Order {
-  const order = storedOrder({ orderId: ORDER_ID, status });
-  world.orders.seed(orderItem(order, pendingEvent));
-  return order;
 }
 
 /** The order the pay command makes of a PLACED order. */
@@ -80,7 +66,7 @@ function orderPaidEvent(order: { orderId: string; customerId: string }) {
 describe('payOrder (POST /orders/{orderId}/pay)', () => {
   it('refuses an amount that differs from the total with a 422 problem, writing and publishing nothing', async () => {
     // Prepare
-    const placed = seedOrder('PLACED');
+    const placed = world.seedOrder(ORDER_ID, 'PLACED');
 
     // Act
     const response = await payOrder(ORDER_ID, { amount: CREATE_ORDER_TOTAL - 1 });
@@ -102,7 +88,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
 
   it('pays the order: PAID at version 2, written on version 1, OrderPaid published as seq 2', async () => {
     // Prepare
-    const placed = seedOrder('PLACED');
+    const placed = world.seedOrder(ORDER_ID, 'PLACED');
 
     // Act
     const response = await payOrder(ORDER_ID, { amount: CREATE_ORDER_TOTAL });
@@ -147,7 +133,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
     'refuses to pay an order that is %s with a 409, writing and publishing nothing',
     async (status) => {
       // Prepare
-      const order = seedOrder(status);
+      const order = world.seedOrder(ORDER_ID, status);
 
       // Act
       const response = await payOrder(ORDER_ID, { amount: CREATE_ORDER_TOTAL });
@@ -187,7 +173,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
   it('answers 409 when another writer changed the order between the read and the write', async () => {
     // Prepare
     const placed = storedOrder({ orderId: ORDER_ID, status: 'PLACED' });
-    seedOrder('CANCELLED');
+    world.seedOrder(ORDER_ID, 'CANCELLED');
     world.documentClient.on(GetCommand).resolves({ Item: orderItem(placed) });
 
     // Act
@@ -209,7 +195,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
 
   it('replays a payment with the same Idempotency-Key without paying or publishing again', async () => {
     // Prepare
-    seedOrder('PLACED');
+    world.seedOrder(ORDER_ID, 'PLACED');
     const first = await payOrder(
       ORDER_ID,
       { amount: CREATE_ORDER_TOTAL },
@@ -236,7 +222,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
   it('refuses the same Idempotency-Key on another order with a 422, paying nothing there', async () => {
     // Prepare
     const otherOrderId = 'c56a4180-65aa-42ec-a945-5fd21dec0538';
-    seedOrder('PLACED');
+    world.seedOrder(ORDER_ID, 'PLACED');
     const other = storedOrder({ orderId: otherOrderId, status: 'PLACED' });
     world.orders.seed(orderItem(other));
     await payOrder(ORDER_ID, { amount: CREATE_ORDER_TOTAL }, { 'idempotency-key': IDEMPOTENCY_KEY });
@@ -286,7 +272,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
   describe('when a dependency fails', () => {
     it('answers 503 when SNS throttles, keeps the order PAID with OrderPaid pending, and frees the key', async () => {
       // Prepare
-      const placed = seedOrder('PLACED');
+      const placed = world.seedOrder(ORDER_ID, 'PLACED');
       world.sns.on(PublishCommand).rejects(snsThrottling());
 
       // Act
@@ -314,7 +300,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
 
     it('completes the publish on a retry with the same key, without writing the order again', async () => {
       // Prepare
-      const placed = seedOrder('PLACED');
+      const placed = world.seedOrder(ORDER_ID, 'PLACED');
       world.sns.on(PublishCommand).rejects(snsThrottling());
       const failed = await payOrder(
         ORDER_ID,
@@ -354,7 +340,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
       'answers 503 when the order write is throttled (%s), publishing nothing',
       async (name) => {
         // Prepare
-        const placed = seedOrder('PLACED');
+        const placed = world.seedOrder(ORDER_ID, 'PLACED');
         world.documentClient.on(PutCommand).rejects(dynamoDbThrottling(name));
 
         // Act
@@ -388,7 +374,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
 
     it('answers 503 when the order read is throttled', async () => {
       // Prepare
-      seedOrder('PLACED');
+      world.seedOrder(ORDER_ID, 'PLACED');
       world.documentClient.on(GetCommand).rejects(dynamoDbThrottling('ThrottlingException'));
 
       // Act
@@ -401,7 +387,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
 
     it('answers 503 without reading the order when the idempotency store is throttled', async () => {
       // Prepare
-      seedOrder('PLACED');
+      world.seedOrder(ORDER_ID, 'PLACED');
       world.dynamodb.on(PutItemCommand).rejects(dynamoDbThrottling('ThrottlingException'));
 
       // Act
@@ -419,7 +405,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
 
     it('answers the paid order to a retry once the key of an attempt whose response was not saved is free', async () => {
       // Prepare
-      const placed = seedOrder('PLACED');
+      const placed = world.seedOrder(ORDER_ID, 'PLACED');
       world.dynamodb.on(UpdateItemCommand).rejects(dynamoDbThrottling('ThrottlingException'));
       const failed = await payOrder(
         ORDER_ID,

@@ -1,326 +1,39 @@
-import { readFileSync } from 'node:fs';
-import type { PutRecordsCommandInput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import {
-  KinesisClient,
-  KMSAccessDeniedException,
-  ProvisionedThroughputExceededException,
-  PutRecordsCommand,
-} from '@aws-sdk/client-kinesis';
-import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
-import { GetQueueUrlCommand, RequestThrottled, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { GetCommandInput, PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { KMSAccessDeniedException, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { RequestThrottled, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { GetCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
 import { fulfillmentEventIdFor } from '../../shared/ids.js';
 import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
-import { dynamoDbThrottled, RECORD_FAILED, type WarnSpy } from '../support/failure-log.js';
-import { FakeTable } from '../support/fake-dynamodb.js';
-import { CREATE_ORDER_TOTAL, orderItem, storedOrder } from '../support/order-fixtures.js';
+import { failures, NO_FAILURES } from '../support/batch-response.js';
 import {
-  dynamoDbThrottling,
-  IDEMPOTENCY_TABLE,
-  ORDER_EVENTS_TOPIC_ARN,
-  ORDERS_TABLE,
-  orderEventPublish,
-} from '../support/order-world.js';
-import type { OrderEventMessage } from '../support/sqs-event.js';
+  ACTIVITY_STREAM,
+  ConsumerWorld,
+  FULFILLMENT_DLQ_URL,
+  importProcessOrder,
+  PROGRESS_TABLE,
+} from '../support/consumer-world.js';
+import { dynamoDbThrottled, failedRecordLog, RECORD_FAILED, type WarnSpy } from '../support/failure-log.js';
+import { CREATE_ORDER_TOTAL, orderItem, storedOrder } from '../support/order-fixtures.js';
+import { dynamoDbThrottling, ORDERS_TABLE, orderEventPublish } from '../support/order-world.js';
+import { sqsSample } from '../support/sample-events.js';
+import type { OrderEventMessage, SqsHandler } from '../support/sqs-event.js';
 import { orderEventBody, orderEventRecord, sqsEvent, sqsRecord } from '../support/sqs-event.js';
-
-type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-const PROGRESS_TABLE = 'orderflow-test-fulfillment-progress';
-const ACTIVITY_STREAM = 'orderflow-test-order-activity';
-const DLQ_NAME = 'orderflow-test-fulfillment-dlq.fifo';
-const DLQ_URL = `https://sqs.us-east-1.amazonaws.com/123456789012/${DLQ_NAME}`;
 
 const ORDER_A = '0b6c1f9e-3a2d-4e5f-8a7b-9c0d1e2f3a4b';
 const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
 const ORDER_C = 'e3f4a5b6-c7d8-4e9f-a0b1-c2d3e4f5a6b7';
 const FULFILLED_AT = '2024-05-01T10:30:00.000Z';
 
-/** The activity record (Kinesis data) of one status change, field by field. */
-type Activity = ActivityRecord;
-
-type Operation = 'Get' | 'Put' | 'Update';
-
-/**
- * The four SDK clients `processOrder` uses, mocked at the client, and what stands behind them: the orders and the
- * progress tables (fakes that evaluate the conditions they receive, behind the one document client), the topic,
- * the activity stream and the dead-letter queue. Failures are injected per table and operation.
- */
-class ConsumerWorld {
-  readonly documentClient = mockClient(DynamoDBDocumentClient);
-  readonly sns = mockClient(SNSClient);
-  readonly kinesis = mockClient(KinesisClient);
-  readonly sqs = mockClient(SQSClient);
-  readonly orders = new FakeTable(ORDERS_TABLE, 'orderId');
-  readonly progress = new FakeTable(PROGRESS_TABLE, 'orderId');
-  readonly #tables = new Map([
-    [ORDERS_TABLE, this.orders],
-    [PROGRESS_TABLE, this.progress],
-  ]);
-  #faults: Array<{ table: string; operation: Operation; orderId?: string; error: Error; times: number }> = [];
-  #refuse: (activity: Activity, call: number) => boolean = () => false;
-  /** Cursors another delivery moves just before this invocation's conditional write: orderId → seq. */
-  readonly #cursorRaces = new Map<string, number>();
-  #throttledPutRecordsCalls = 0;
-  #putRecordsCalls = 0;
-  /** Fake time of each PutRecords call, to read the backoff between attempts. */
-  readonly putRecordsTimes: number[] = [];
-
-  reset(): void {
-    this.documentClient.reset();
-    this.sns.reset();
-    this.kinesis.reset();
-    this.sqs.reset();
-    this.orders.clear();
-    this.progress.clear();
-    this.#faults = [];
-    this.#refuse = () => false;
-    this.#cursorRaces.clear();
-    this.#throttledPutRecordsCalls = 0;
-    this.#putRecordsCalls = 0;
-    this.putRecordsTimes.length = 0;
-    this.#serve();
-  }
-
-  restore(): void {
-    this.documentClient.restore();
-    this.sns.restore();
-    this.kinesis.restore();
-    this.sqs.restore();
-  }
-
-  /** Makes `operation` on `table` (for one order, or any) throw `error`, `times` times (default: always). */
-  fail(
-    table: FakeTable,
-    operation: Operation,
-    error: Error,
-    { orderId, times = Number.POSITIVE_INFINITY }: { orderId?: string; times?: number } = {},
-  ): void {
-    this.#faults.push({ table: table.tableName, operation, error, times, ...(orderId ? { orderId } : {}) });
-  }
-
-  /** Kinesis answers each entry for which `refuse` holds with an `ErrorCode` (the entry is not written). */
-  refuseActivity(refuse: (activity: Activity, call: number) => boolean): void {
-    this.#refuse = refuse;
-  }
-
-  /**
-   * Another delivery moves the cursor of `orderId` to `seq` after this invocation read it and just before its
-   * conditional write, which then fails its condition as in DynamoDB.
-   */
-  raceCursor(orderId: string, seq: number): void {
-    this.#cursorRaces.set(orderId, seq);
-  }
-
-  /** The first `calls` PutRecords calls fail as a whole with `ProvisionedThroughputExceededException`. */
-  throttlePutRecords(calls: number): void {
-    this.#throttledPutRecordsCalls = calls;
-  }
-
-  #serve(): void {
-    this.documentClient.on(GetCommand).callsFake((input: GetCommandInput) => {
-      const Item = this.#table('Get', input.TableName, input.Key).get(input.TableName, input.Key);
-      return Item === undefined ? {} : { Item };
-    });
-    this.documentClient.on(PutCommand).callsFake((input: PutCommandInput) => {
-      this.#table('Put', input.TableName, input.Item).put(
-        input.TableName,
-        input.Item,
-        conditionOf(input),
-        false,
-      );
-      return {};
-    });
-    this.documentClient.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
-      if (input.UpdateExpression === undefined) throw new Error('The fake table needs an UpdateExpression');
-      const racedOrderId = input.TableName === PROGRESS_TABLE ? input.Key?.orderId : undefined;
-      const racedSeq = typeof racedOrderId === 'string' ? this.#cursorRaces.get(racedOrderId) : undefined;
-      if (typeof racedOrderId === 'string' && racedSeq !== undefined) {
-        this.#cursorRaces.delete(racedOrderId);
-        this.progress.seed({ orderId: racedOrderId, seq: racedSeq });
-      }
-      this.#table('Update', input.TableName, input.Key).update(
-        input.TableName,
-        input.Key,
-        {
-          expression: input.UpdateExpression,
-          names: input.ExpressionAttributeNames,
-          values: input.ExpressionAttributeValues,
-        },
-        conditionOf(input),
-      );
-      return {};
-    });
-    this.sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
-      if (input.TopicArn !== ORDER_EVENTS_TOPIC_ARN)
-        throw new Error(`No such topic ${String(input.TopicArn)}`);
-      return { MessageId: '8a1c2d3e-0000-4000-8000-000000000001', SequenceNumber: '10000000000000000001' };
-    });
-    this.kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
-      this.#putRecordsCalls += 1;
-      this.putRecordsTimes.push(Date.now());
-      if (input.StreamName !== ACTIVITY_STREAM) throw new Error(`No such stream ${String(input.StreamName)}`);
-      if (this.#putRecordsCalls <= this.#throttledPutRecordsCalls) {
-        throw new ProvisionedThroughputExceededException({
-          message: 'Rate exceeded for stream orderflow-test-order-activity under account 123456789012.',
-          $metadata: { httpStatusCode: 400 },
-        });
-      }
-      const call = this.#putRecordsCalls;
-      const results = (input.Records ?? []).map((entry, index): PutRecordsResultEntry => {
-        if (this.#refuse(decode(entry.Data), call)) {
-          return {
-            ErrorCode: 'ProvisionedThroughputExceededException',
-            ErrorMessage:
-              'Rate exceeded for shard shardId-000000000000 in stream orderflow-test-order-activity.',
-          };
-        }
-        return {
-          ShardId: 'shardId-000000000000',
-          SequenceNumber: `4959${call}${String(index).padStart(4, '0')}`,
-        };
-      });
-      return {
-        FailedRecordCount: results.filter((result) => result.ErrorCode !== undefined).length,
-        Records: results,
-        EncryptionType: 'KMS',
-      };
-    });
-    this.sqs.on(GetQueueUrlCommand, { QueueName: DLQ_NAME }).resolves({ QueueUrl: DLQ_URL });
-    this.sqs.on(SendMessageCommand).callsFake((input: SendMessageCommandInput) => {
-      if (input.QueueUrl !== DLQ_URL) throw new Error(`No such queue ${String(input.QueueUrl)}`);
-      return { MessageId: '9d2e3f4a-0000-4000-8000-000000000001', SequenceNumber: '20000000000000000001' };
-    });
-  }
-
-  #table(operation: Operation, tableName: string | undefined, item: Record<string, unknown> | undefined) {
-    const fault = this.#faults.find(
-      (candidate) =>
-        candidate.table === tableName &&
-        candidate.operation === operation &&
-        candidate.times > 0 &&
-        (candidate.orderId === undefined || candidate.orderId === item?.orderId),
-    );
-    if (fault !== undefined) {
-      fault.times -= 1;
-      throw fault.error;
-    }
-    const table = this.#tables.get(tableName ?? '');
-    if (table === undefined) throw new Error(`No such table ${String(tableName)}`);
-    return table;
-  }
-
-  /** The entries of each PutRecords call, in call order: partition key and the activity record. */
-  putRecords(): Array<Array<{ PartitionKey: string | undefined; activity: Activity }>> {
-    return this.kinesis.commandCalls(PutRecordsCommand).map((call) =>
-      (call.args[0].input.Records ?? []).map((entry) => ({
-        PartitionKey: entry.PartitionKey,
-        activity: decode(entry.Data),
-      })),
-    );
-  }
-
-  /** The events published to the topic, parsed. */
-  publishedEvents(): unknown[] {
-    return this.sns
-      .commandCalls(PublishCommand)
-      .map((call) => JSON.parse(call.args[0].input.Message ?? 'null'));
-  }
-
-  /** The inputs of the UpdateCommands the progress table received. */
-  progressUpdates(): UpdateCommandInput[] {
-    return this.documentClient
-      .commandCalls(UpdateCommand)
-      .map((call) => call.args[0].input)
-      .filter((input) => input.TableName === PROGRESS_TABLE);
-  }
-
-  /** The writes (Put, Update, Delete) the orders table received. */
-  orderWrites(): string[] {
-    return this.documentClient
-      .calls()
-      .map((call) => call.args[0])
-      .filter(
-        (command) =>
-          (command instanceof PutCommand ||
-            command instanceof UpdateCommand ||
-            command instanceof DeleteCommand) &&
-          command.input.TableName === ORDERS_TABLE,
-      )
-      .map((command) => command.constructor.name);
-  }
-
-  /** Every command any client received, in the order they were sent: `orders.Get`, `kinesis.PutRecords`, … */
-  timeline(): string[] {
-    const calls = [
-      ...this.documentClient.calls().map((call) => {
-        const command = call.args[0];
-        const table = 'TableName' in command.input && command.input.TableName === PROGRESS_TABLE;
-        return { label: `${table ? 'progress' : 'orders'}.${commandName(command)}`, call };
-      }),
-      ...this.sns.calls().map((call) => ({ label: `sns.${commandName(call.args[0])}`, call })),
-      ...this.kinesis.calls().map((call) => ({ label: `kinesis.${commandName(call.args[0])}`, call })),
-      ...this.sqs.calls().map((call) => ({ label: `sqs.${commandName(call.args[0])}`, call })),
-    ];
-    return calls.sort((a, b) => (a.call.calledBefore(b.call) ? -1 : 1)).map(({ label }) => label);
-  }
-}
-
-function commandName(command: object): string {
-  return command.constructor.name.replace(/Command$/, '');
-}
-
-function conditionOf(input: {
-  ConditionExpression?: string | undefined;
-  ExpressionAttributeNames?: Record<string, string> | undefined;
-  ExpressionAttributeValues?: Record<string, unknown> | undefined;
-}) {
-  if (input.ConditionExpression === undefined) return undefined;
-  return {
-    expression: input.ConditionExpression,
-    names: input.ExpressionAttributeNames,
-    values: input.ExpressionAttributeValues,
-  };
-}
-
-function decode(data: Uint8Array | undefined): Activity {
-  if (data === undefined) throw new Error('A PutRecords entry has no Data');
-  return JSON.parse(Buffer.from(data).toString('utf8')) as Activity;
-}
-
 const world = new ConsumerWorld();
 let processOrder: SqsHandler;
 /** The `warn` of the logger processOrder logs with. */
 let warn: WarnSpy;
-
-/** Sets the environment serverless.yml gives processOrder, then imports it: it reads it at module scope. */
-async function importProcessOrder(): Promise<SqsHandler> {
-  vi.stubEnv('ORDERS_TABLE', ORDERS_TABLE);
-  vi.stubEnv('IDEMPOTENCY_TABLE', IDEMPOTENCY_TABLE);
-  vi.stubEnv('ORDER_EVENTS_TOPIC_ARN', ORDER_EVENTS_TOPIC_ARN);
-  vi.stubEnv('FULFILLMENT_PROGRESS_TABLE', PROGRESS_TABLE);
-  vi.stubEnv('ACTIVITY_STREAM_NAME', ACTIVITY_STREAM);
-  vi.stubEnv('DEAD_LETTER_QUEUE_NAME', DLQ_NAME);
-  for (const service of ['', '_DYNAMODB', '_SNS', '_SQS', '_KINESIS'])
-    vi.stubEnv(`AWS_ENDPOINT_URL${service}`, '');
-  const { handler } = await import('../../functions/process-order.js');
-  return handler;
-}
 
 function invoke(event: SQSEvent, handler: SqsHandler = processOrder): Promise<SQSBatchResponse> {
   return handler(event, lambdaContext({ functionName: 'orderflow-test-processOrder' }));
@@ -341,18 +54,12 @@ async function invokeThroughBackoff(event: SQSEvent): Promise<SQSBatchResponse> 
   return response;
 }
 
-function failures(...records: SQSRecord[]): SQSBatchResponse {
-  return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) };
-}
-
-const NO_FAILURES: SQSBatchResponse = { batchItemFailures: [] };
-
 /** The activity record an event makes, with the status change the test states. */
 function activityOf(
   { event }: OrderEventMessage,
   status: OrderStatus,
   previousStatus: OrderStatus | null,
-): Activity {
+): ActivityRecord {
   return {
     eventId: event.eventId,
     orderId: event.orderId,
@@ -368,16 +75,8 @@ function activityOf(
 }
 
 /** The Kinesis entries of activity records: partition key = orderId. */
-function entries(...activities: Activity[]) {
+function entries(...activities: ActivityRecord[]) {
   return activities.map((activity) => ({ PartitionKey: activity.orderId, activity }));
-}
-
-/** The WARN entry of a failed record: the one message, the record's ids and seq, and why it failed. */
-function failedRecordLog(record: SQSRecord, { event }: OrderEventMessage, reason: string) {
-  return [
-    RECORD_FAILED,
-    { messageId: record.messageId, orderId: event.orderId, seq: event.seq, eventId: event.eventId, reason },
-  ];
 }
 
 /** The reason of a record Powertools or the batch plan skipped because an earlier one of its order failed. */
@@ -399,10 +98,6 @@ function cursorMove(orderId: string, from: number, to: number): UpdateCommandInp
 
 function seedCursor(orderId: string, seq: number): void {
   world.progress.seed({ orderId, seq });
-}
-
-function readSample(name: string): SQSEvent {
-  return JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8')) as SQSEvent;
 }
 
 // Order A: placed, paid, then cancelled by a cancel that won against the fulfillment. Order B: placed, cancelled.
@@ -694,7 +389,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       // Assess
       expect(response).toEqual(NO_FAILURES);
       expect(world.sqs).toHaveReceivedCommandExactlyOnceWith(SendMessageCommand, {
-        QueueUrl: DLQ_URL,
+        QueueUrl: FULFILLMENT_DLQ_URL,
         MessageBody: bad.body,
         MessageGroupId: ORDER_A,
         MessageDeduplicationId: malformed.messageId,
@@ -868,7 +563,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       occurredAt: FULFILLED_AT,
       data: {},
     } as const;
-    const fulfilledActivity: Activity = {
+    const fulfilledActivity: ActivityRecord = {
       ...activityOf(A2, 'FULFILLED', 'PAID'),
       eventId: fulfillmentEventId,
       seq: 3,
@@ -1310,7 +1005,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
   describe('the sample events for serverless invoke local', () => {
     it('processes events/process-order.json: two orders recorded, the duplicate acknowledged', async () => {
       // Prepare
-      const sample = readSample('process-order.json');
+      const sample = sqsSample('process-order.json');
 
       // Act
       const response = await invoke(sample);
@@ -1339,7 +1034,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
 
     it('sends the record of events/process-order-malformed.json to the DLQ and acknowledges it', async () => {
       // Prepare
-      const sample = readSample('process-order-malformed.json');
+      const sample = sqsSample('process-order-malformed.json');
 
       // Act
       const response = await invoke(sample);
@@ -1347,7 +1042,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       // Assess
       expect(response).toEqual(NO_FAILURES);
       expect(world.sqs).toHaveReceivedCommandExactlyOnceWith(SendMessageCommand, {
-        QueueUrl: DLQ_URL,
+        QueueUrl: FULFILLMENT_DLQ_URL,
         MessageBody: sample.Records[0]?.body,
         MessageGroupId: sample.Records[0]?.attributes.MessageGroupId,
       });

@@ -1,20 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
-import type { PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
 import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
-import { dynamoDbThrottled, RECORD_FAILED, type WarnSpy } from '../support/failure-log.js';
-import { FakeTable } from '../support/fake-dynamodb.js';
+import { failures, NO_FAILURES } from '../support/batch-response.js';
+import { dynamoDbThrottled, failedRecordLog, type WarnSpy } from '../support/failure-log.js';
+import { conditionOf, FakeTable } from '../support/fake-dynamodb.js';
 import { dynamoDbThrottling } from '../support/order-world.js';
-import type { OrderEventMessage } from '../support/sqs-event.js';
+import { sqsSample } from '../support/sample-events.js';
+import { inCallOrder, iotPublishes } from '../support/sdk-calls.js';
+import type { OrderEventMessage, SqsHandler } from '../support/sqs-event.js';
 import {
   orderEventBody,
   orderEventRecord,
@@ -22,8 +23,6 @@ import {
   sqsEvent,
   sqsRecord,
 } from '../support/sqs-event.js';
-
-type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 const REVIEWS_TABLE = 'orderflow-test-reviews';
 const DLQ_NAME = 'orderflow-test-review-dlq.fifo';
@@ -54,14 +53,7 @@ function serve(): void {
   sqs.reset();
   reviews.clear();
   documentClient.on(PutCommand).callsFake((input: PutCommandInput) => {
-    reviews.put(
-      input.TableName,
-      input.Item,
-      input.ConditionExpression === undefined
-        ? undefined
-        : { expression: input.ConditionExpression, values: input.ExpressionAttributeValues },
-      false,
-    );
+    reviews.put(input.TableName, input.Item, conditionOf(input), false);
     return {};
   });
   iot.on(PublishCommand).resolves({});
@@ -74,33 +66,6 @@ function serve(): void {
 
 function invoke(event: SQSEvent): Promise<SQSBatchResponse> {
   return reviewOrder(event, lambdaContext({ functionName: 'orderflow-test-reviewOrder' }));
-}
-
-/** The JSON payloads published to IoT Core, with their topic and QoS. */
-function published(): Array<{ topic: string | undefined; qos: number | undefined; payload: unknown }> {
-  return iot.commandCalls(PublishCommand).map((call) => {
-    const input: PublishCommandInput = call.args[0].input;
-    if (!(input.payload instanceof Uint8Array)) throw new Error('Expected the payload as bytes');
-    return {
-      topic: input.topic,
-      qos: input.qos,
-      payload: JSON.parse(Buffer.from(input.payload).toString('utf8')),
-    };
-  });
-}
-
-function failures(...records: SQSRecord[]): SQSBatchResponse {
-  return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) };
-}
-
-const NO_FAILURES: SQSBatchResponse = { batchItemFailures: [] };
-
-/** The WARN entry of a failed record: the one message, the record's ids and seq, and why it failed. */
-function failedRecordLog(record: SQSRecord, { event }: OrderEventMessage, reason: string) {
-  return [
-    RECORD_FAILED,
-    { messageId: record.messageId, orderId: event.orderId, seq: event.seq, eventId: event.eventId, reason },
-  ];
 }
 
 /** A high-value order placed: what the review subscription lets through (total ≥ 100000). */
@@ -132,11 +97,10 @@ function reviewCaseOf({ event }: OrderEventMessage, total: number, openedAt = OP
 
 /** The commands the broker and the table received, in the order they were sent. */
 function timeline(): string[] {
-  const calls = [
+  return inCallOrder([
     ...iot.calls().map((call) => ({ label: `iot.${call.args[0].constructor.name}`, call })),
     ...documentClient.calls().map((call) => ({ label: `reviews.${call.args[0].constructor.name}`, call })),
-  ];
-  return calls.sort((a, b) => (a.call.calledBefore(b.call) ? -1 : 1)).map(({ label }) => label);
+  ]);
 }
 
 beforeAll(async () => {
@@ -176,7 +140,9 @@ describe('reviewOrder (review.fifo → ops/reviews)', () => {
     // Assess
     expect(response).toEqual(NO_FAILURES);
     expect(iot).toHaveReceivedCommandTimes(PublishCommand, 1);
-    expect(published()).toEqual([{ topic: REVIEWS_TOPIC, qos: 1, payload: reviewCaseOf(placedX, 150_000) }]);
+    expect(iotPublishes(iot)).toEqual([
+      { topic: REVIEWS_TOPIC, qos: 1, payload: reviewCaseOf(placedX, 150_000) },
+    ]);
     expect(documentClient).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
       TableName: REVIEWS_TABLE,
       Item: { ...reviewCaseOf(placedX, 150_000), status: 'OPEN' },
@@ -203,7 +169,9 @@ describe('reviewOrder (review.fifo → ops/reviews)', () => {
     });
     expect(reviews.item(ORDER_X)).toEqual(firstCase);
     // At least once: the case goes out again (keyed by orderId) before the store says it is known.
-    expect(published()).toEqual([{ topic: REVIEWS_TOPIC, qos: 1, payload: reviewCaseOf(placedX, 150_000) }]);
+    expect(iotPublishes(iot)).toEqual([
+      { topic: REVIEWS_TOPIC, qos: 1, payload: reviewCaseOf(placedX, 150_000) },
+    ]);
     expect(sqs).not.toHaveReceivedAnyCommand();
   });
 
@@ -268,7 +236,9 @@ describe('reviewOrder (review.fifo → ops/reviews)', () => {
         },
       }),
     });
-    expect(published()).toEqual([{ topic: REVIEWS_TOPIC, qos: 1, payload: reviewCaseOf(placedY, 100_000) }]);
+    expect(iotPublishes(iot)).toEqual([
+      { topic: REVIEWS_TOPIC, qos: 1, payload: reviewCaseOf(placedY, 100_000) },
+    ]);
   });
 
   it('reports the record as retryable when IoT Core throttles, storing nothing for it, and goes on with other groups', async () => {
@@ -347,16 +317,14 @@ describe('reviewOrder (review.fifo → ops/reviews)', () => {
 
   it('publishes and stores the order of events/review-order.json', async () => {
     // Prepare
-    const sample = JSON.parse(
-      readFileSync(new URL('../../events/review-order.json', import.meta.url), 'utf8'),
-    ) as SQSEvent;
+    const sample = sqsSample('review-order.json');
 
     // Act
     const response = await invoke(sample);
 
     // Assess
     expect(response).toEqual(NO_FAILURES);
-    expect(published()).toEqual([
+    expect(iotPublishes(iot)).toEqual([
       {
         topic: REVIEWS_TOPIC,
         qos: 1,

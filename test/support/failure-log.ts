@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import type { MockInstance } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
+import type { OrderEventMessage } from './sqs-event.js';
 
 /** The message of every failed-record log entry, whichever consumer logs it: one log filter finds them all. */
 export const RECORD_FAILED = 'Record failed; it will be delivered again';
@@ -37,5 +38,13 @@ export function failedStreamRecordLog(record: KinesisStreamRecord, activity: Act
       status,
       reason: retriedInShard(reason),
     },
+  ];
+}
+
+/** The WARN entry of a failed queue record: the one message, the record's ids and seq, and why it failed. */
+export function failedRecordLog(record: SQSRecord, { event }: OrderEventMessage, reason: string) {
+  return [
+    RECORD_FAILED,
+    { messageId: record.messageId, orderId: event.orderId, seq: event.seq, eventId: event.eventId, reason },
   ];
 }

@@ -11,6 +11,11 @@ export interface Expression {
   values?: Attributes | undefined;
 }
 
+/** The error DynamoDB answers a write whose condition does not hold with, as the SDK raises it. */
+export function conditionFailed(): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+}
+
 /**
  * A DynamoDB table in memory, keyed by one string attribute, that evaluates the condition and update expressions
  * it receives (comparisons, `attribute_exists`, `attribute_not_exists`, `contains`, AND/OR/NOT, parentheses;
@@ -130,6 +135,33 @@ function restoreSets(_key: string, value: unknown): unknown {
   if (typeof value !== 'object' || value === null || !(SET_TAG in value)) return value;
   const members: unknown = (value as Record<string, unknown>)[SET_TAG];
   return new Set(Array.isArray(members) ? members : []);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Requests, as the fake table takes them
+
+/** The placeholders of a request's expressions. */
+interface Placeholders {
+  ExpressionAttributeNames?: Record<string, string> | undefined;
+  ExpressionAttributeValues?: Attributes | undefined;
+}
+
+/** The condition of a request (`values` for a low-level request, unmarshalled), or `undefined` if it has none. */
+export function conditionOf(
+  input: Placeholders & { ConditionExpression?: string | undefined },
+  values: Attributes | undefined = input.ExpressionAttributeValues,
+): Expression | undefined {
+  if (input.ConditionExpression === undefined) return undefined;
+  return { expression: input.ConditionExpression, names: input.ExpressionAttributeNames, values };
+}
+
+/** The update of an UpdateItem request (`values` for a low-level request, unmarshalled); the fake needs one. */
+export function updateOf(
+  input: Placeholders & { UpdateExpression?: string | undefined },
+  values: Attributes | undefined = input.ExpressionAttributeValues,
+): Expression {
+  if (input.UpdateExpression === undefined) throw new Error('The fake table needs an UpdateExpression');
+  return { expression: input.UpdateExpression, names: input.ExpressionAttributeNames, values };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -316,3 +316,18 @@ export function deadLetter(
     attributes: { redriveCount: { DataType: 'Number', StringValue: String(redriveCount) } },
   };
 }
+
+/**
+ * A dead letter as the SQS dead-letter source maps a received message: `m-1` of `orderId` at seq 2, redriven once,
+ * with its receipt handle; `overrides` change single fields (a new `seq` leaves the body as it is).
+ */
+export function receivedDeadLetter(
+  orderId: string,
+  overrides: Partial<ReceivedDeadLetter> = {},
+): ReceivedDeadLetter {
+  return {
+    ...deadLetter(orderId, 2, { messageId: 'm-1', redriveCount: 1 }),
+    receiptHandle: 'receipt-m-1',
+    ...overrides,
+  };
+}

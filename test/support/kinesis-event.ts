@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
+
+/** A Lambda handler of a Kinesis event source with partial batch responses. */
+export type KinesisHandler = (
+  event: KinesisStreamEvent,
+  context: Context,
+) => Promise<KinesisStreamBatchResponse>;
 
 export const ACTIVITY_STREAM_ARN =
   'arn:aws:kinesis:us-east-1:123456789012:stream/orderflow-test-order-activity';

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteMessageCommand,
   GetQueueUrlCommand,
@@ -15,7 +14,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type Attributes, evaluateCondition } from './fake-dynamodb.js';
+import { type Attributes, conditionFailed, evaluateCondition } from './fake-dynamodb.js';
 
 /** The names the redrive is configured with, as serverless.yml gives them to `redriveDlq`. */
 export const REDRIVE_ENVIRONMENT = {
@@ -177,9 +176,7 @@ export class MockedRedriveAws {
       },
       existing,
     );
-    if (!holds) {
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-    }
+    if (!holds) throw conditionFailed();
   }
 }
 

@@ -1,18 +1,23 @@
 import type { Order } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
-import type { CreateOrderBody } from '../../shared/core/order-schema.js';
+import type { CreateOrderBody, OrderItem } from '../../shared/core/order-schema.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
 
-/** A valid `POST /orders` body: 2 × 1999 + 1 × 500 = 4498 cents. */
+/** The items of the test order, a fresh copy each time: 2 × 1999 + 1 × 500 = 4498 cents. */
+export function orderItems(): OrderItem[] {
+  return [
+    { sku: 'SKU-1', quantity: 2, unitPrice: 1999 },
+    { sku: 'SKU-2', quantity: 1, unitPrice: 500 },
+  ];
+}
+
+/** A valid `POST /orders` body: the test order's items, 4498 cents. */
 export function createOrderBody(overrides: Partial<CreateOrderBody> = {}): CreateOrderBody {
   return {
     customerId: 'cust_42',
     currency: 'EUR',
     region: 'eu-west',
-    items: [
-      { sku: 'SKU-1', quantity: 2, unitPrice: 1999 },
-      { sku: 'SKU-2', quantity: 1, unitPrice: 500 },
-    ],
+    items: orderItems(),
     ...overrides,
   };
 }
@@ -33,10 +38,7 @@ export function storedOrder(overrides: Partial<Order> & { orderId: string }): Or
     customerId: 'cust_42',
     currency: 'EUR',
     region: 'eu-west',
-    items: [
-      { sku: 'SKU-1', quantity: 2, unitPrice: 1999 },
-      { sku: 'SKU-2', quantity: 1, unitPrice: 500 },
-    ],
+    items: orderItems(),
     total: CREATE_ORDER_TOTAL,
     status,
     version,

@@ -33,11 +33,14 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
+import type { Order } from '../../shared/core/order.js';
+import type { OrderEvent } from '../../shared/core/order-events.js';
+import type { OrderStatus } from '../../shared/core/status-machine.js';
 import type { HttpResponse } from '../../shared/http/responses.js';
-import { lambdaContext } from './api-event.js';
-import type { Attributes, Expression } from './fake-dynamodb.js';
-import { FakeTable, fromAttributeMap, toAttributeMap } from './fake-dynamodb.js';
-import { CREATE_ORDER_TOTAL } from './order-fixtures.js';
+import { apiEvent, lambdaContext } from './api-event.js';
+import { conditionOf, FakeTable, fromAttributeMap, toAttributeMap, updateOf } from './fake-dynamodb.js';
+import { CREATE_ORDER_TOTAL, orderItem, storedOrder } from './order-fixtures.js';
+import { commandName, inCallOrder } from './sdk-calls.js';
 
 export const ORDERS_TABLE = 'orderflow-test-orders';
 export const IDEMPOTENCY_TABLE = 'orderflow-test-idempotency';
@@ -114,6 +117,33 @@ export async function importOrderHandlers(): Promise<OrderHandlers> {
     payOrder: pay.handler,
     cancelOrder: cancel.handler,
   };
+}
+
+/** The event of `POST /orders/{orderId}/pay` or `POST /orders/{orderId}/cancel`, with a JSON body if given. */
+export function orderCommandEvent(
+  command: 'pay' | 'cancel',
+  orderId: string,
+  body?: unknown,
+  headers: Record<string, string | undefined> = {},
+): APIGatewayProxyEventV2 {
+  return apiEvent({
+    method: 'POST',
+    path: `/orders/${orderId}/${command}`,
+    route: `/orders/{orderId}/${command}`,
+    pathParameters: { orderId },
+    body,
+    headers,
+  });
+}
+
+/** The event of `GET /orders/{orderId}`. */
+export function getOrderEvent(orderId: string): APIGatewayProxyEventV2 {
+  return apiEvent({
+    method: 'GET',
+    path: `/orders/${orderId}`,
+    route: '/orders/{orderId}',
+    pathParameters: { orderId },
+  });
 }
 
 /** A handler's answer with its JSON body parsed and header names lower-cased. */
@@ -199,12 +229,7 @@ export class OrderWorld {
       return {};
     });
     this.documentClient.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
-      table.update(
-        input.TableName,
-        input.Key,
-        updateOf(input, input.ExpressionAttributeValues),
-        conditionOf(input),
-      );
+      table.update(input.TableName, input.Key, updateOf(input), conditionOf(input));
       return {};
     });
     this.documentClient.on(DeleteCommand).callsFake((input: DeleteCommandInput) => {
@@ -256,6 +281,13 @@ export class OrderWorld {
     });
   }
 
+  /** Stores the test order `orderId` (see `storedOrder`) in `status`, `pendingEvent` in its outbox; returns it. */
+  seedOrder(orderId: string, status: OrderStatus, pendingEvent?: OrderEvent): Order {
+    const order = storedOrder({ orderId, status });
+    this.orders.seed(orderItem(order, pendingEvent));
+    return order;
+  }
+
   /** The `Key` of the n-th idempotency record taken (by its `PutItemCommand`), as the low-level client sends it. */
   idempotencyRecordKey(index = 0): Record<string, AttributeValue> {
     const id = this.dynamodb.commandCalls(PutItemCommand)[index]?.args[0].input.Item?.id;
@@ -265,14 +297,11 @@ export class OrderWorld {
 
   /** Every command any of the three clients received, in the order they were sent: `Client.Command`. */
   timeline(): string[] {
-    const calls = [
-      ...this.documentClient.calls().map((call) => ({ client: 'orders', call })),
-      ...this.dynamodb.calls().map((call) => ({ client: 'idempotency', call })),
-      ...this.sns.calls().map((call) => ({ client: 'sns', call })),
-    ];
-    return calls
-      .sort((a, b) => (a.call.calledBefore(b.call) ? -1 : 1))
-      .map(({ client, call }) => `${client}.${commandName(call.args[0])}`);
+    return inCallOrder([
+      ...this.documentClient.calls().map((call) => ({ label: `orders.${commandName(call.args[0])}`, call })),
+      ...this.dynamodb.calls().map((call) => ({ label: `idempotency.${commandName(call.args[0])}`, call })),
+      ...this.sns.calls().map((call) => ({ label: `sns.${commandName(call.args[0])}`, call })),
+    ]);
   }
 
   /** The SNS messages published, parsed. */
@@ -284,34 +313,6 @@ export class OrderWorld {
       return parsed as Record<string, unknown>;
     });
   }
-}
-
-function commandName(command: unknown): string {
-  const name = typeof command === 'object' && command !== null ? command.constructor.name : 'unknown';
-  return name.replace(/Command$/, '');
-}
-
-function conditionOf(
-  input: {
-    ConditionExpression?: string | undefined;
-    ExpressionAttributeNames?: Record<string, string> | undefined;
-    ExpressionAttributeValues?: Attributes | undefined;
-  },
-  values: Attributes | undefined = input.ExpressionAttributeValues,
-): Expression | undefined {
-  if (input.ConditionExpression === undefined) return undefined;
-  return { expression: input.ConditionExpression, names: input.ExpressionAttributeNames, values };
-}
-
-function updateOf(
-  input: {
-    UpdateExpression?: string | undefined;
-    ExpressionAttributeNames?: Record<string, string> | undefined;
-  },
-  values: Attributes | undefined,
-): Expression {
-  if (input.UpdateExpression === undefined) throw new Error('The fake table needs an UpdateExpression');
-  return { expression: input.UpdateExpression, names: input.ExpressionAttributeNames, values };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

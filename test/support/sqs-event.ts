@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { SQSEvent, SQSMessageAttribute, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import type {
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSMessageAttribute,
+  SQSMessageAttributes,
+  SQSRecord,
+} from 'aws-lambda';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { OrderItem } from '../../shared/core/order-schema.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
-import { CREATE_ORDER_TOTAL, PLACED_AT } from './order-fixtures.js';
+import { CREATE_ORDER_TOTAL, orderItems, PLACED_AT } from './order-fixtures.js';
+
+/** A Lambda handler of an SQS event source with partial batch responses. */
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export const FULFILLMENT_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:orderflow-test-fulfillment.fifo';
 export const REVIEW_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:orderflow-test-review.fifo';
@@ -168,10 +178,7 @@ export interface OrderEventMessage {
  */
 function itemsFor(total: number): OrderItem[] {
   if (total !== CREATE_ORDER_TOTAL) return [{ sku: 'SKU-1', quantity: 1, unitPrice: total }];
-  return [
-    { sku: 'SKU-1', quantity: 2, unitPrice: 1999 },
-    { sku: 'SKU-2', quantity: 1, unitPrice: 500 },
-  ];
+  return orderItems();
 }
 
 /**

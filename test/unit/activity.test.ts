@@ -2,39 +2,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { activityOf, statusChangeOf } from '../../shared/core/activity.js';
 import { toBusMessage } from '../../shared/core/bus-message.js';
-import type { OrderCommand, OrderRecord } from '../../shared/core/order.js';
-import { decideCommand, placeOrder } from '../../shared/core/order.js';
+import type { OrderCommand } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
-import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
 import { nextStatus, TRANSITIONS } from '../../shared/core/status-machine.js';
-import { orderHistoryArb } from './arbitraries.js';
-
-const ORDER_ID = '4f1c2a3e-8b9d-4e0f-9a1b-2c3d4e5f6a7b';
-
-const body: CreateOrderBody = {
-  customerId: 'cust-42',
-  currency: 'EUR',
-  region: 'eu-west',
-  items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1999 }],
-};
+import { orderHistoryArb } from '../support/arbitraries.js';
+import { HISTORY_ORDER_ID, historyOf } from '../support/order-history.js';
 
 const attributes = { total: 3998, currency: 'EUR', region: 'eu-west' };
 
 /** The last event of an order placed and then taken through `commands` by the real core. */
 function lastEventAfter(commands: readonly OrderCommand['type'][]): OrderEvent {
-  const placed = placeOrder(ORDER_ID, body, { eventId: 'evt-1', now: '2025-03-01T10:00:00.000Z' });
-  let record: OrderRecord = { order: placed.order, pendingEvent: undefined };
-  let event: OrderEvent = placed.event;
-  commands.forEach((type, index) => {
-    const command: OrderCommand = type === 'pay' ? { type, amount: record.order.total } : { type };
-    const context = { eventId: `evt-${index + 2}`, now: `2025-03-01T10:0${index + 1}:00.000Z` };
-    const decision = decideCommand(record, command, context);
-    if (decision.kind !== 'apply') throw new Error(`setup: ${type} was not applied`);
-    record = { order: decision.order, pendingEvent: undefined };
-    event = decision.event;
-  });
-  return event;
+  const last = historyOf(commands).events.at(-1);
+  if (last === undefined) throw new Error('setup: a history has at least its OrderPlaced');
+  return last;
 }
 
 describe('statusChangeOf', () => {
@@ -97,7 +78,7 @@ describe('activityOf', () => {
     // Assess
     expect(record).toEqual({
       eventId: 'evt-3',
-      orderId: ORDER_ID,
+      orderId: HISTORY_ORDER_ID,
       customerId: 'cust-42',
       status: 'CANCELLED',
       previousStatus: 'PAID',

@@ -10,7 +10,7 @@ import {
   eventContextArb,
   orderIdArb,
   toCommand,
-} from './arbitraries.js';
+} from '../support/arbitraries.js';
 
 const ENVELOPE_KEYS = ['customerId', 'data', 'eventId', 'occurredAt', 'orderId', 'seq', 'type'];
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createOrderBodySchema, ORDER_ID_PATTERN } from '../../shared/core/order-schema.js';
 import { newEventContext, newOrderId, orderIdFor } from '../../shared/ids.js';
-import { createOrderBodyArb, idempotencyKeyArb } from './arbitraries.js';
+import { createOrderBodyArb, idempotencyKeyArb } from '../support/arbitraries.js';
 
 /** 8-4-4-4-12 lower-case hex, version nibble 8 ("custom"), RFC 4122 variant (8, 9, a or b). */
 const DERIVED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -8,7 +8,7 @@ import {
   orderItemSchema,
   payOrderBodySchema,
 } from '../../shared/core/order-schema.js';
-import { createOrderBodyArb, eventContextArb, orderIdArb, orderItemsArb } from './arbitraries.js';
+import { createOrderBodyArb, eventContextArb, orderIdArb, orderItemsArb } from '../support/arbitraries.js';
 
 /** The largest total the limits allow: 50 items × 1000 units × 10,000,000. */
 const MAX_TOTAL = 50 * 1000 * 10_000_000;

@@ -9,7 +9,7 @@ import {
   payOrderBodySchema,
 } from '../../shared/core/order-schema.js';
 import type * as z from '../../shared/core/zod.js';
-import { createOrderRequestArb } from './arbitraries.js';
+import { createOrderRequestArb } from '../support/arbitraries.js';
 
 type Json = Record<string, unknown>;
 

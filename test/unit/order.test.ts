@@ -6,7 +6,7 @@ import { decideCommand, isSamePlacement, placeOrder } from '../../shared/core/or
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import { createOrderBodySchema } from '../../shared/core/order-schema.js';
-import { createOrderBodyArb, eventContextArb, orderIdArb } from './arbitraries.js';
+import { createOrderBodyArb, eventContextArb, orderIdArb } from '../support/arbitraries.js';
 
 const ORDER_ID = '4f1c2a3e-8b9d-4e0f-9a1b-2c3d4e5f6a7b';
 

@@ -4,14 +4,12 @@ import type { ActivityRecord } from '../../shared/core/activity.js';
 import { activityOf, statusChangeOf } from '../../shared/core/activity.js';
 import { toBusMessage } from '../../shared/core/bus-message.js';
 import { planGroupFailures } from '../../shared/core/fifo-batch.js';
-import type { OrderCommand, OrderRecord } from '../../shared/core/order.js';
-import { decideCommand, placeOrder } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
-import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import type { SequenceDecision } from '../../shared/core/sequencing.js';
 import { decideSequence } from '../../shared/core/sequencing.js';
-import type { OrderHistory } from './arbitraries.js';
-import { orderHistoryArb } from './arbitraries.js';
+import type { OrderHistory } from '../support/arbitraries.js';
+import { orderHistoryArb } from '../support/arbitraries.js';
+import { historyOf } from '../support/order-history.js';
 
 describe('decideSequence', () => {
   it.each<[name: string, applied: number, seq: number, expected: SequenceDecision]>([
@@ -444,30 +442,6 @@ const acknowledgeGaps: Decide = (applied, seq) =>
   seq === applied + 1 ? { kind: 'apply' } : { kind: 'duplicate' };
 /** Trusts the queue to deliver exactly once: applies every delivery. */
 const trustTheQueue: Decide = () => ({ kind: 'apply' });
-
-const ORDER_ID = '4f1c2a3e-8b9d-4e0f-9a1b-2c3d4e5f6a7b';
-
-/** A fixed history made by the real core: placed, then `commands`. */
-function historyOf(commands: readonly ('pay' | 'cancel' | 'fulfil')[]): OrderHistory {
-  const body: CreateOrderBody = {
-    customerId: 'cust-42',
-    currency: 'EUR',
-    region: 'eu-west',
-    items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1999 }],
-  };
-  const placed = placeOrder(ORDER_ID, body, { eventId: 'evt-1', now: '2025-03-01T10:00:00.000Z' });
-  let record: OrderRecord = { order: placed.order, pendingEvent: undefined };
-  const events: OrderEvent[] = [placed.event];
-  commands.forEach((type, index) => {
-    const command: OrderCommand = type === 'pay' ? { type, amount: record.order.total } : { type };
-    const context = { eventId: `evt-${index + 2}`, now: `2025-03-01T10:0${index + 1}:00.000Z` };
-    const decision = decideCommand(record, command, context);
-    if (decision.kind !== 'apply') throw new Error(`setup: ${type} was not applied`);
-    record = { order: decision.order, pendingEvent: undefined };
-    events.push(decision.event);
-  });
-  return { order: record.order, events };
-}
 
 const receive = (batchSize: number, throttleAt?: number): Operation => ({
   kind: 'receive',

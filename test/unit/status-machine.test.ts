@@ -7,14 +7,14 @@ import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import type { OrderCommandType, OrderStatus } from '../../shared/core/status-machine.js';
 import { nextStatus, ORDER_STATUSES, TRANSITIONS } from '../../shared/core/status-machine.js';
-import type { CommandStep } from './arbitraries.js';
+import type { CommandStep } from '../support/arbitraries.js';
 import {
   commandStepsArb,
   createOrderBodyArb,
   eventContextArb,
   orderIdArb,
   toCommand,
-} from './arbitraries.js';
+} from '../support/arbitraries.js';
 
 /** The status machine of the HTTP API: `PLACED → PAID → FULFILLED`; `PLACED|PAID → CANCELLED`; anything else is a 409. */
 const ALLOWED: Record<OrderStatus, Partial<Record<OrderCommandType, OrderStatus>>> = {

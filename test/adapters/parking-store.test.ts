@@ -1,12 +1,4 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Message } from '@aws-sdk/client-sqs';
-import {
-  DeleteMessageCommand,
-  GetQueueUrlCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -17,70 +9,21 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/clients.js';
-import { createDeadLetterSource } from '../../shared/adapters/dead-letter-source.js';
 import { createParkingStore } from '../../shared/adapters/parking-store.js';
-import { createRedriveTarget } from '../../shared/adapters/redrive-target.js';
-import type { ReceivedDeadLetter } from '../../shared/core/ports.js';
+import { conditionFailed } from '../support/fake-dynamodb.js';
+import { receivedDeadLetter } from '../support/fake-redrive-ports.js';
 
-const DLQ_NAME = 'orderflow-test-fulfillment-dlq.fifo';
-const DLQ_URL = `https://sqs.us-east-1.amazonaws.com/123456789012/${DLQ_NAME}`;
-const SOURCE_NAME = 'orderflow-test-fulfillment.fifo';
-const SOURCE_URL = `https://sqs.us-east-1.amazonaws.com/123456789012/${SOURCE_NAME}`;
 const PARKING_TABLE = 'orderflow-test-redrive';
 const QUEUE = 'fulfillment';
 const ORDER_ID = '0b6c1f9e-3a2d-4e5f-8a7b-9c0d1e2f3a4b';
 const NOW = Date.parse('2024-05-01T10:30:00.000Z');
 
-const sqs = mockClient(SQSClient);
 const documentClient = mockClient(DynamoDBDocumentClient);
 
 beforeEach(() => {
-  sqs.reset();
   documentClient.reset();
-  sqs.on(GetQueueUrlCommand, { QueueName: DLQ_NAME }).resolves({ QueueUrl: DLQ_URL });
-  sqs.on(GetQueueUrlCommand, { QueueName: SOURCE_NAME }).resolves({ QueueUrl: SOURCE_URL });
 });
 
-/** A message of a FIFO DLQ as ReceiveMessage returns it. */
-function dlqMessage({
-  messageId = 'm-1',
-  groupId = ORDER_ID,
-  body = JSON.stringify({ eventId: 'e-2', orderId: ORDER_ID, seq: 2, type: 'OrderPaid' }),
-  attributes = {},
-}: {
-  messageId?: string;
-  groupId?: string;
-  body?: string;
-  attributes?: Message['MessageAttributes'];
-} = {}): Message {
-  return {
-    MessageId: messageId,
-    ReceiptHandle: `receipt-${messageId}`,
-    Body: body,
-    Attributes: { MessageGroupId: groupId, ApproximateReceiveCount: '1' },
-    MessageAttributes: attributes,
-  };
-}
-
-/** A received dead letter as the source maps it. */
-function deadLetter(overrides: Partial<ReceivedDeadLetter> = {}): ReceivedDeadLetter {
-  return {
-    messageId: 'm-1',
-    groupId: ORDER_ID,
-    orderId: ORDER_ID,
-    seq: 2,
-    redriveCount: 1,
-    body: JSON.stringify({ orderId: ORDER_ID, seq: 2 }),
-    receiptHandle: 'receipt-m-1',
-    attributes: { redriveCount: { DataType: 'Number', StringValue: '1' } },
-    ...overrides,
-  };
-}
-
-const conditionFailed = () =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-
-const sqsClient = () => new SQSClient({ useQueueUrlAsEndpoint: false });
 const parkingStore = () =>
   createParkingStore({
     client: createDocumentClient(new DynamoDBClient({})),
@@ -88,153 +31,11 @@ const parkingStore = () =>
     now: () => NOW,
   });
 
-describe('createDeadLetterSource', () => {
-  it('receives a FIFO message with its group, redrive count and the order and seq of its body', async () => {
-    // Prepare
-    const message = dlqMessage({
-      attributes: {
-        redriveCount: { DataType: 'Number', StringValue: '2' },
-        failureReason: { DataType: 'String', StringValue: 'gap' },
-      },
-    });
-    sqs.on(ReceiveMessageCommand).resolves({ Messages: [message] });
-    const source = createDeadLetterSource({ client: sqsClient(), queueName: DLQ_NAME });
-
-    // Act
-    const received = await source.receive(10);
-
-    // Assess
-    expect(sqs.commandCalls(ReceiveMessageCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        QueueUrl: DLQ_URL,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 2,
-        VisibilityTimeout: 300,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      },
-    ]);
-    expect(received).toEqual([
-      {
-        messageId: 'm-1',
-        groupId: ORDER_ID,
-        orderId: ORDER_ID,
-        seq: 2,
-        redriveCount: 2,
-        body: message.Body,
-        receiptHandle: 'receipt-m-1',
-        attributes: {
-          redriveCount: { DataType: 'Number', StringValue: '2' },
-          failureReason: { DataType: 'String', StringValue: 'gap' },
-        },
-      },
-    ]);
-  });
-
-  it.each([
-    ['is not JSON', 'not json {'],
-    ['is JSON but not an event envelope', JSON.stringify({ orderId: ORDER_ID, seq: 'two' })],
-    ['is JSON null', 'null'],
-  ])(
-    'receives a message whose body %s, without an order or seq and a redrive count of 0',
-    async (_, body) => {
-      // Prepare
-      sqs.on(ReceiveMessageCommand).resolves({ Messages: [dlqMessage({ body })] });
-      const source = createDeadLetterSource({ client: sqsClient(), queueName: DLQ_NAME });
-
-      // Act
-      const [received] = await source.receive(10);
-
-      // Assess
-      expect(received).toMatchObject({ messageId: 'm-1', groupId: ORDER_ID, body, redriveCount: 0 });
-      expect(received?.orderId).toBeUndefined();
-      expect(received?.seq).toBeUndefined();
-    },
-  );
-
-  it('peeks without hiding the messages or waiting', async () => {
-    // Prepare
-    sqs.on(ReceiveMessageCommand).resolves({ Messages: [dlqMessage()] });
-    const source = createDeadLetterSource({ client: sqsClient(), queueName: DLQ_NAME });
-
-    // Act
-    const peeked = await source.peek(10);
-
-    // Assess
-    expect(peeked.map((message) => message.messageId)).toEqual(['m-1']);
-    expect(sqs.commandCalls(ReceiveMessageCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        QueueUrl: DLQ_URL,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 0,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      },
-    ]);
-  });
-
-  it('looks the queue URL up once for several calls and deletes by receipt handle', async () => {
-    // Prepare
-    sqs.on(ReceiveMessageCommand).resolves({});
-    sqs.on(DeleteMessageCommand).resolves({});
-    const source = createDeadLetterSource({ client: sqsClient(), queueName: DLQ_NAME });
-
-    // Act
-    await source.receive(10);
-    await source.peek(10);
-    await source.delete(deadLetter());
-
-    // Assess
-    expect(sqs.commandCalls(GetQueueUrlCommand).map((call) => call.args[0].input)).toEqual([
-      { QueueName: DLQ_NAME },
-    ]);
-    expect(sqs.commandCalls(DeleteMessageCommand).map((call) => call.args[0].input)).toEqual([
-      { QueueUrl: DLQ_URL, ReceiptHandle: 'receipt-m-1' },
-    ]);
-  });
-});
-
-describe('createRedriveTarget', () => {
-  it('sends to the group with the given deduplication id, its own attributes and the new redrive count', async () => {
-    // Prepare
-    sqs.on(SendMessageCommand).resolves({});
-    const target = createRedriveTarget({ client: sqsClient(), queueName: SOURCE_NAME });
-    const message = deadLetter({
-      attributes: {
-        eventType: { DataType: 'String', StringValue: 'OrderPaid' },
-        redriveCount: { DataType: 'Number', StringValue: '1' },
-        failureReason: { DataType: 'String', StringValue: 'gap' },
-        sourceMessageId: { DataType: 'String', StringValue: 'source-1' },
-      },
-    });
-
-    // Act
-    await target.send(message, 'm-1:redrive:2', 2);
-    await target.send(message, 'm-1:redrive:3', 3);
-
-    // Assess
-    const sends = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
-    expect(sqs.commandCalls(GetQueueUrlCommand)).toHaveLength(1);
-    expect(sends.map((input) => input.MessageDeduplicationId)).toEqual(['m-1:redrive:2', 'm-1:redrive:3']);
-    expect(sends[0]).toEqual({
-      QueueUrl: SOURCE_URL,
-      MessageBody: message.body,
-      MessageGroupId: ORDER_ID,
-      MessageDeduplicationId: 'm-1:redrive:2',
-      MessageAttributes: {
-        eventType: { DataType: 'String', StringValue: 'OrderPaid' },
-        redriveCount: { DataType: 'Number', StringValue: '2' },
-      },
-    });
-  });
-});
-
 describe('createParkingStore', () => {
   it('stages the whole message under its queue, unconditionally', async () => {
     // Prepare
     documentClient.on(PutCommand).resolves({});
-    const message = deadLetter();
+    const message = receivedDeadLetter(ORDER_ID);
 
     // Act
     await parkingStore().stage(QUEUE, message);
@@ -247,9 +48,9 @@ describe('createParkingStore', () => {
 
   it('lists the staged messages of every page in staging order', async () => {
     // Prepare
-    const first = deadLetter({ messageId: 'm-b', seq: 1 });
-    const second = deadLetter({ messageId: 'm-a', seq: 3 });
-    const third = deadLetter({ messageId: 'm-c', seq: undefined, orderId: undefined });
+    const first = receivedDeadLetter(ORDER_ID, { messageId: 'm-b', seq: 1 });
+    const second = receivedDeadLetter(ORDER_ID, { messageId: 'm-a', seq: 3 });
+    const third = receivedDeadLetter(ORDER_ID, { messageId: 'm-c', seq: undefined, orderId: undefined });
     const { orderId: _orderId, seq: _seq, ...stored } = third; // what DynamoDB gives back without undefined values
     documentClient
       .on(QueryCommand)
@@ -291,7 +92,7 @@ describe('createParkingStore', () => {
     // Prepare
     documentClient.on(PutCommand).resolves({});
     documentClient.on(DeleteCommand).resolves({});
-    const message = deadLetter({ redriveCount: 3 });
+    const message = receivedDeadLetter(ORDER_ID, { redriveCount: 3 });
 
     // Act
     await parkingStore().park(QUEUE, message, 'redriven 3 times (limit 3)');
@@ -314,7 +115,7 @@ describe('createParkingStore', () => {
 
   it('unparks a message by reading it, staging it with its redrive count reset, then deleting the parked copy', async () => {
     // Prepare
-    const message = deadLetter({ redriveCount: 3 });
+    const message = receivedDeadLetter(ORDER_ID, { redriveCount: 3 });
     documentClient.on(GetCommand).resolves({
       Item: {
         pk: 'PARKED#fulfillment',
@@ -364,7 +165,7 @@ describe('createParkingStore', () => {
     documentClient.on(DeleteCommand).resolves({});
 
     // Act
-    await parkingStore().release(QUEUE, deadLetter());
+    await parkingStore().release(QUEUE, receivedDeadLetter(ORDER_ID));
 
     // Assess
     expect(documentClient.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
@@ -379,7 +180,7 @@ describe('createParkingStore', () => {
       sk: messageId,
       reason: 'redriven 3 times (limit 3)',
       parkedAt: '2024-05-01T10:30:00.000Z',
-      message: deadLetter({ messageId, groupId, seq }),
+      message: receivedDeadLetter(ORDER_ID, { messageId, groupId, seq }),
     });
     documentClient.on(QueryCommand).resolves({
       Items: [parked('m-1', 'group-a', 5), parked('m-2', 'group-a', 3), parked('m-3', 'group-b')],
