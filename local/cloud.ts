@@ -4,15 +4,19 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
 import { type Emulators, startEmulators } from './emulators.js';
-import { deadLettersOf, type MonitoredSource, startEventSourceMonitor } from './event-source-monitor.js';
-import { startHttpApi } from './http-api.js';
-import { startLambdaApi } from './lambda-api.js';
+import { startHttpApi } from './http-api/http-api-server.js';
+import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './listen-ports.js';
+import {
+  deadLettersOf,
+  type MonitoredSource,
+  startEventSourceMonitor,
+} from './pollers/event-source-monitor.js';
 import { startKinesisPoller } from './pollers/kinesis-poller.js';
 import { startSqsPoller } from './pollers/sqs-poller.js';
-import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './ports.js';
 import { createFunctionRuntime, DEFAULT_FUNCTION_CONCURRENCY } from './runtime/function-runtime.js';
-import { loadPackagedStack } from './template/load-template.js';
+import { startLambdaApi } from './runtime/lambda-api.js';
 import type { ProvisionedStack } from './template/model.js';
+import { loadPackagedStack, type PackagedStack } from './template/packaged-stack.js';
 import { provisionStack } from './template/provision.js';
 
 export interface LocalCloudOptions {
@@ -60,6 +64,8 @@ export interface LocalCloudEndpoints {
 export interface LocalCloud {
   endpoints: LocalCloudEndpoints;
   region: string;
+  /** The package it runs, as read once at start: template, names, functions, queues, dead-letter queues. */
+  packaged: PackagedStack;
   stack: ProvisionedStack;
   /** SDK clients pointed at the emulators, for tests and tools. */
   clients: LocalClients;
@@ -80,8 +86,9 @@ export interface LocalCloud {
  */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const { template, region, stackName } = await loadPackagedStack(options.packageDir);
-  const ports = { ...defaultPorts(functionEnvironments(template)), ...options.ports };
+  const packaged = await loadPackagedStack(options.packageDir);
+  const { template, region, stackName } = packaged;
+  const ports = { ...defaultPorts(packaged.functions), ...options.ports };
   const stoppers: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne().catch((error) => log(`local cloud: ${error}`));
@@ -108,7 +115,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const workDir = await mkdtemp(join(tmpdir(), 'orderflow-functions-'));
     stoppers.push(() => rm(workDir, { recursive: true, force: true }));
     const runtime = createFunctionRuntime({
-      packageDir: options.packageDir,
+      packageDir: packaged.directory,
       workDir,
       functions: stack.functions.map((fn) => ({
         ...fn,
@@ -197,6 +204,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         lambda: lambdaApi.url,
       },
       region,
+      packaged,
       stack,
       clients,
       functionConcurrency:
@@ -279,18 +287,4 @@ function localEnvironment(emulators: Emulators): Record<string, string> {
     for (const name of names) variables[name] = endpoints[service as keyof typeof endpoints];
   }
   return variables;
-}
-
-/** The `Environment.Variables` of every function in the template, as written (the local stage: plain strings). */
-function functionEnvironments(template: {
-  Resources?: Record<string, unknown>;
-}): Array<Record<string, unknown>> {
-  return Object.values(template.Resources ?? {}).flatMap((resource) => {
-    const { Type, Properties } = resource as {
-      Type?: string;
-      Properties?: { Environment?: { Variables?: object } };
-    };
-    const variables = Properties?.Environment?.Variables;
-    return Type === 'AWS::Lambda::Function' && variables ? [variables as Record<string, unknown>] : [];
-  });
 }

@@ -5,7 +5,7 @@ import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import kinesalite from 'kinesalite';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { startIotDataShim } from './iot-data-shim.js';
+import { startIotDataShim } from './iot/iot-data-shim.js';
 import { close, endpointOf, HOST, listen } from './net.js';
 
 /** A running emulator: where it listens and how to stop it. */

@@ -5,10 +5,9 @@
  * `npm start -- --no-package` reuses the last package in `.local-cloud/package` (faster, but stale after a change);
  * `npm start -- --status` prints the event sources' figures every 5 s while they deliver, not only while records fail.
  */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LocalCloud, startLocalCloud } from './cloud.js';
-import { PROJECT_ROOT, packageStack } from './package-stack.js';
+import { NPM_START_PACKAGE_DIR, packageStack } from './package-stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -18,16 +17,15 @@ const { values } = parseArgs({
     status: { type: 'boolean', default: false },
   },
 });
-const packageDir = join(PROJECT_ROOT, '.local-cloud', 'package');
 
 async function main(): Promise<void> {
   const started = performance.now();
   if (!values['no-package']) {
     console.log('orderflow: packaging the stack (serverless package --stage local) ...');
-    await packageStack({ stage: 'local', outputDir: packageDir });
+    await packageStack({ stage: 'local', outputDir: NPM_START_PACKAGE_DIR });
   }
   const cloud = await startLocalCloud({
-    packageDir,
+    packageDir: NPM_START_PACKAGE_DIR,
     functionOutput: 'inherit',
     alwaysShowStatus: values.status,
   });

@@ -9,6 +9,9 @@ const execFileAsync = promisify(execFile);
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
+/** Where `npm start` packages the stack, and so where the commands that talk to it read its names from. */
+export const NPM_START_PACKAGE_DIR = join(PROJECT_ROOT, '.local-cloud', 'package');
+
 /** esbuild bundles every function in about 10 s here; a slow 2-core CI machine may need far more. */
 const PACKAGE_TIMEOUT_MS = 300_000;
 

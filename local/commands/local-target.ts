@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   createLocalClients,
@@ -6,10 +5,10 @@ import {
   LOCAL_CREDENTIALS,
   type LocalClients,
 } from '../aws-clients.js';
-import { PROJECT_ROOT } from '../package-stack.js';
-import { defaultPorts } from '../ports.js';
-import { loadPackagedStack, type StackTemplate } from '../template/load-template.js';
+import { defaultPorts } from '../listen-ports.js';
+import { NPM_START_PACKAGE_DIR } from '../package-stack.js';
 import type { LocalFunction, ProvisionedStack } from '../template/model.js';
+import { loadPackagedStack, type PackagedStack } from '../template/packaged-stack.js';
 
 /** What a command needs of a running local cloud: its functions' names and environments, and clients for it. */
 export interface LocalTarget {
@@ -23,17 +22,20 @@ export interface LocalTarget {
   close(): void;
 }
 
-/** The package `npm start` runs, and so the one the commands read names from. */
-export const NPM_START_PACKAGE_DIR = join(PROJECT_ROOT, '.local-cloud', 'package');
-
 /**
  * Connects to the local cloud `npm start` runs: names from the package it wrote, ports as it chose them (the same
  * rule, so `ORDERFLOW_*_PORT` variables apply to both).
  */
 export async function connectToLocalCloud(packageDir = NPM_START_PACKAGE_DIR): Promise<LocalTarget> {
-  const { template, region } = await loadPackagedStack(packageDir);
-  const functions = functionsOf(template);
-  const ports = defaultPorts(functions.map((fn) => fn.environment));
+  return localTargetOfPackage(await loadPackagedStack(packageDir));
+}
+
+/** `connectToLocalCloud` for a package already read (`npm run load` needs more of it than a command does). */
+export function localTargetOfPackage(
+  packaged: Pick<PackagedStack, 'region' | 'functions' | 'queueNames'>,
+): LocalTarget {
+  const { region, functions } = packaged;
+  const ports = defaultPorts(functions);
   const endpoint = (port: number) => `http://127.0.0.1:${port}`;
   const clients = createLocalClients(
     {
@@ -54,30 +56,13 @@ export async function connectToLocalCloud(packageDir = NPM_START_PACKAGE_DIR): P
     region,
     accountId: LOCAL_ACCOUNT_ID,
     functions,
-    queueNames: queueNamesOf(template),
+    queueNames: packaged.queueNames,
     clients: { ...clients, lambda },
     close: () => {
       clients.destroy();
       lambda.destroy();
     },
   };
-}
-
-/** The `local` stage gives functions plain-string names and environments: no intrinsic to resolve. */
-function functionsOf(template: StackTemplate): Array<Pick<LocalFunction, 'name' | 'environment'>> {
-  return Object.values(template.Resources).flatMap(({ Type, Properties = {} }) => {
-    const variables = (Properties.Environment as { Variables?: Record<string, string> } | undefined)
-      ?.Variables;
-    return Type === 'AWS::Lambda::Function' && typeof Properties.FunctionName === 'string'
-      ? [{ name: Properties.FunctionName, environment: variables ?? {} }]
-      : [];
-  });
-}
-
-function queueNamesOf(template: StackTemplate): string[] {
-  return Object.values(template.Resources).flatMap(({ Type, Properties = {} }) =>
-    Type === 'AWS::SQS::Queue' && typeof Properties.QueueName === 'string' ? [Properties.QueueName] : [],
-  );
 }
 
 /**

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { RedriveInProgressError, runRedrive } from '../../shared/app/redrive-dlq.js';
 import { REDRIVE_QUEUES, type RedriveQueue } from '../../shared/wiring/redrive-ports.js';
-import { localRedrivePorts } from '../redrive-ports.js';
 import { type CommandIo, EXIT, positiveIntegerOption, runCommand, UsageError } from './command.js';
+import { localRedrivePorts } from './local-redrive-ports.js';
 import type { LocalTarget } from './local-target.js';
 
 export const REDRIVE_USAGE = `npm run redrive -- --queue ${REDRIVE_QUEUES.join('|')} [--dry-run] [--max N] [--order ID] [--park-after N] [--unpark MESSAGE_ID ...]`;

@@ -1,5 +1,5 @@
 import type { WindowFigures } from '../../shared/core/analytics.js';
-import type { DeadLetterKind } from './target.js';
+import type { DeadLetterKind } from '../template/packaged-stack.js';
 import type {
   AnalyticsVerdict,
   Failures,

@@ -5,3 +5,6 @@ export type InvokeOutcome =
 
 /** Invokes one function with an event (what a poller or the HTTP router holds for its target). */
 export type Invoke = (event: unknown) => Promise<InvokeOutcome>;
+
+/** Invokes a function by name (what the HTTP API and the Lambda Invoke API hold: the runtime's `invoke`). */
+export type InvokeFunction = (functionName: string, event: unknown) => Promise<InvokeOutcome>;

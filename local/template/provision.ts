@@ -1,12 +1,18 @@
 import { LOCAL_ACCOUNT_ID } from '../aws-clients.js';
 import type { ResolutionContext } from './intrinsics.js';
 import { listDependencies } from './intrinsics.js';
-import type { StackTemplate, TemplateResource } from './load-template.js';
 import type { LocalResource, ProvisionedStack } from './model.js';
-import type { IntegrationTarget, Provisioned, ProvisioningClients, ResourceScope } from './resource-types.js';
-import { PROVISIONERS, placeholderFor } from './resource-types.js';
+import type { StackTemplate, TemplateResource } from './packaged-stack.js';
+import { placeholderFor } from './provisioners/named-only.js';
+import { PROVISIONERS } from './provisioners/registry.js';
+import type {
+  IntegrationTarget,
+  Provisioned,
+  ProvisioningClients,
+  ResourceScope,
+} from './provisioners/resource-scope.js';
 
-export type { ProvisioningClients } from './resource-types.js';
+export type { ProvisioningClients } from './provisioners/resource-scope.js';
 
 export interface ProvisionOptions {
   clients: ProvisioningClients;

@@ -5,8 +5,8 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
 import { readStreamData } from '../../local/load/observe.js';
+import { postJson, refOf, startTestCloud } from '../support/local-cloud.js';
 import { waitFor } from '../support/wait-for.js';
-import { postJson, refOf, startTestCloud } from './local-cloud.js';
 
 const FAULTY_CUSTOMER = 'cust-faulty';
 

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
 import { formatReport, type LoadReport } from '../../local/load/report.js';
 import { runLoad } from '../../local/load/run-load.js';
 import { loadTargetOfCloud } from '../../local/load/target.js';
-import { loadPackagedStack } from '../../local/template/load-template.js';
-import { startTestCloud } from './local-cloud.js';
+import { startTestCloud } from '../support/local-cloud.js';
 
 /**
  * The pipeline under concurrent load: many clients placing, paying and cancelling at once must lose nothing,
@@ -23,8 +22,7 @@ const explain = (what: string, failures: unknown) =>
 
 beforeAll(async () => {
   ({ cloud } = await startTestCloud({ maxVisibilityTimeoutSeconds: 5 }));
-  const { template } = await loadPackagedStack(inject('packageDirs').local);
-  report = await runLoad(loadTargetOfCloud(cloud, template), {
+  report = await runLoad(loadTargetOfCloud(cloud), {
     orders: ORDERS,
     concurrency: CONCURRENCY,
     cancelRatio: CANCEL_RATIO,

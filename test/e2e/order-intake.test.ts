@@ -2,7 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
-import { postJson, refOf, startTestCloud, tapTopic } from './local-cloud.js';
+import { postJson, refOf, startTestCloud, tapTopic } from '../support/local-cloud.js';
 
 let cloud: LocalCloud;
 let tap: Awaited<ReturnType<typeof tapTopic>>;

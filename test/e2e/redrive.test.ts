@@ -5,8 +5,8 @@ import { localTargetOf } from '../../local/commands/local-target.js';
 import { redriveCommand } from '../../local/commands/redrive-command.js';
 import type { RedriveReport } from '../../shared/app/redrive-dlq.js';
 import { capturedIo } from '../support/command-harness.js';
+import { messagesIn, postJson, startTestCloud } from '../support/local-cloud.js';
 import { waitFor } from '../support/wait-for.js';
-import { messagesIn, postJson, startTestCloud } from './local-cloud.js';
 
 const CUSTOMER = 'cust-redrive';
 

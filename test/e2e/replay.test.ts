@@ -10,8 +10,8 @@ import { replayCommand } from '../../local/commands/replay-command.js';
 import type { ReplayReport } from '../../shared/app/replay.js';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import { capturedIo } from '../support/command-harness.js';
+import { messagesIn, refOf, startTestCloud } from '../support/local-cloud.js';
 import { waitFor } from '../support/wait-for.js';
-import { messagesIn, refOf, startTestCloud } from './local-cloud.js';
 
 const FAULTY_CUSTOMER = 'cust-replay-fault';
 const REGION = 'zz-replay';

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { close, endpointOf, listen, readBody } from '../net.js';
+import type { InvokeFunction, InvokeOutcome } from '../runtime/types.js';
+import type { LocalRoute } from '../template/model.js';
+import { buildHttpApiEvent } from './payload-v2-event.js';
+import { selectRoute } from './router.js';
+
+/** HTTP API's limit for a request body. */
+export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
+/** HTTP API's maximum integration timeout. */
+const INTEGRATION_TIMEOUT_MS = 30_000;
+
+export interface HttpApiOptions {
+  /** 0 = any free port. */
+  port: number;
+  routes: LocalRoute[];
+  invoke: InvokeFunction;
+  region: string;
+  accountId: string;
+  /** Defaults to a fixed 10-character id, like the ids API Gateway gives. */
+  apiId?: string;
+  /** `$default` (the default) serves at the root; any other stage name is the first path segment. */
+  stage?: string;
+}
+
+export interface HttpApi {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Percent-decoding that leaves a malformed sequence as it was sent. */
+function decodePath(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
+
+/** Like `LV7fzho-PHcEJPw=`. */
+function newRequestId(): string {
+  return `${randomBytes(11).toString('base64url')}=`;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+const jsonMessage = (statusCode: number, message: string): HttpResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify({ message })),
+});
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Turns a function's result into the HTTP response the way HTTP API reads payload format 2.0: an object with
+ * `statusCode` is a structured response (`headers`, `cookies` as `set-cookie`, `body` decoded when
+ * `isBase64Encoded`); anything else is a `200` whose `application/json` body is the result (a string as is);
+ * a function error or a malformed response is a `500`.
+ */
+export function toHttpResponse(outcome: InvokeOutcome): HttpResponse {
+  if (outcome.status === 'error') return jsonMessage(500, 'Internal Server Error');
+  const { result } = outcome;
+  if (!isRecord(result) || !('statusCode' in result)) {
+    const body = typeof result === 'string' ? result : JSON.stringify(result);
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) };
+  }
+  const { statusCode, headers = {}, cookies = [], body = '', isBase64Encoded = false } = result;
+  const valid =
+    Number.isInteger(statusCode) &&
+    typeof statusCode === 'number' &&
+    statusCode >= 100 &&
+    statusCode <= 599 &&
+    isRecord(headers) &&
+    Array.isArray(cookies) &&
+    typeof body === 'string';
+  if (!valid) return jsonMessage(500, 'Internal Server Error');
+  const responseHeaders: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) responseHeaders[name.toLowerCase()] = String(value);
+  if (cookies.length > 0) {
+    const given = responseHeaders['set-cookie'];
+    responseHeaders['set-cookie'] = [...(given === undefined ? [] : [given].flat()), ...cookies.map(String)];
+  }
+  return {
+    statusCode,
+    headers: responseHeaders,
+    body: isBase64Encoded === true ? Buffer.from(body, 'base64') : Buffer.from(body),
+  };
+}
+
+function withTimeout(invocation: Promise<InvokeOutcome>): Promise<InvokeOutcome | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
+  });
+  return Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
+}
+
+function send(response: ServerResponse, requestId: string, reply: HttpResponse): void {
+  response.statusCode = reply.statusCode;
+  for (const [name, value] of Object.entries(reply.headers)) response.setHeader(name, value);
+  response.setHeader('apigw-requestid', requestId);
+  response.end(reply.body);
+}
+
+/**
+ * The HTTP API (API Gateway v2) in front of the functions, on 127.0.0.1: routes each request to the function of
+ * its most specific route with a payload format 2.0 event, and answers like API Gateway: `404 Not Found` without a
+ * route, `413` over 10 MB, `500 Internal Server Error` when the function fails, `503` after the 30 s integration
+ * timeout, and an `apigw-requestid` header on every response.
+ */
+export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const apiId = options.apiId ?? 'orderflow0';
+  const stage = options.stage ?? '$default';
+  const stagePrefix = stage === '$default' ? '' : `/${stage}`;
+  let localPort = options.port;
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const now = new Date();
+    const requestId = newRequestId();
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const encodedPath = queryStart < 0 ? url : url.slice(0, queryStart);
+    const rawQueryString = queryStart < 0 ? '' : (url.slice(queryStart + 1).split('#')[0] ?? '');
+    const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
+    if (body === undefined) return send(response, requestId, jsonMessage(413, 'Request Entity Too Large'));
+
+    const inStage =
+      stagePrefix === '' || encodedPath === stagePrefix || encodedPath.startsWith(`${stagePrefix}/`);
+    const routePath = encodedPath.slice(stagePrefix.length) || '/';
+    const segments = routePath.split('/').slice(1).map(decodePath);
+    const match = inStage ? selectRoute(options.routes, request.method ?? 'GET', segments) : undefined;
+    if (match === undefined) return send(response, requestId, jsonMessage(404, 'Not Found'));
+
+    const event = buildHttpApiEvent({
+      request,
+      body,
+      match,
+      rawPath: decodePath(encodedPath),
+      rawQueryString,
+      localPort,
+      apiId,
+      accountId: options.accountId,
+      region: options.region,
+      stage,
+      requestId,
+      now,
+    });
+    const outcome = await withTimeout(options.invoke(match.route.functionName, event)).catch(
+      (): InvokeOutcome => ({
+        status: 'error',
+        errorType: 'InvokeError',
+        errorMessage: 'the invocation failed',
+      }),
+    );
+    if (outcome === 'timeout') return send(response, requestId, jsonMessage(503, 'Service Unavailable'));
+    send(response, requestId, toHttpResponse(outcome));
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: 'Internal Server Error' }));
+    });
+  });
+  localPort = await listen(server, options.port);
+  return { port: localPort, url: endpointOf(localPort), close: () => close(server) };
+}

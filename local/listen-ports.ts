@@ -1,0 +1,73 @@
+/**
+ * TCP ports: where each part of the local cloud listens, and how `npm start` and the commands that talk to it
+ * agree on them. (Elsewhere in orderflow, "ports" are the core's interfaces.)
+ */
+
+/** Where each part of the local cloud listens. 0 asks for any free port (what the tests do). */
+export interface LocalCloudPorts {
+  http: number;
+  mqtt: number;
+  mqttWs: number;
+  sqsSns: number;
+  dynamodb: number;
+  kinesis: number;
+  iotData: number;
+  /** The Lambda Invoke API of the functions the local cloud runs (what `npm run replay` calls). */
+  lambda: number;
+}
+
+/** The fixed ports of what a person talks to (README, "The local cloud"). */
+export const DEFAULT_PUBLIC_PORTS = { http: 3000, mqtt: 1883, mqttWs: 8083 } as const;
+
+/** The variable each emulator's endpoint is given to the functions in (and what the `local` stage sets). */
+export const ENDPOINT_VARIABLES = {
+  sqsSns: ['AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_SQS'],
+  dynamodb: ['AWS_ENDPOINT_URL_DYNAMODB'],
+  kinesis: ['AWS_ENDPOINT_URL_KINESIS'],
+  iotData: ['AWS_ENDPOINT_URL_IOT_DATA_PLANE'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Used for an emulator when no function of the stack names its endpoint yet. */
+const FALLBACK_EMULATOR_PORTS = { sqsSns: 4566, dynamodb: 4567, kinesis: 4568, iotData: 4569 } as const;
+
+/** The local Lambda Invoke API: next to the emulators, as no function of the stack calls it. */
+export const LAMBDA_API_PORT = 4570;
+
+/**
+ * The default ports: the emulators' from the endpoints serverless.yml gives the functions of the `local` stage
+ * (so `serverless invoke local --stage local` reaches the same cloud, and no port is written twice), the public
+ * fixed ones unless `ORDERFLOW_HTTP_PORT` / `ORDERFLOW_MQTT_PORT` / `ORDERFLOW_MQTT_WS_PORT` say otherwise.
+ */
+export function defaultPorts(
+  functions: ReadonlyArray<{ readonly environment: Readonly<Record<string, unknown>> }>,
+  env: NodeJS.ProcessEnv = process.env,
+): LocalCloudPorts {
+  const portFromEndpoints = (service: keyof typeof ENDPOINT_VARIABLES): number => {
+    for (const { environment: variables } of functions) {
+      for (const name of ENDPOINT_VARIABLES[service]) {
+        const value = variables[name];
+        if (typeof value === 'string' && value !== '') return Number(new URL(value).port);
+      }
+    }
+    return FALLBACK_EMULATOR_PORTS[service];
+  };
+  return {
+    http: portFromEnv(env.ORDERFLOW_HTTP_PORT, DEFAULT_PUBLIC_PORTS.http, 'ORDERFLOW_HTTP_PORT'),
+    mqtt: portFromEnv(env.ORDERFLOW_MQTT_PORT, DEFAULT_PUBLIC_PORTS.mqtt, 'ORDERFLOW_MQTT_PORT'),
+    mqttWs: portFromEnv(env.ORDERFLOW_MQTT_WS_PORT, DEFAULT_PUBLIC_PORTS.mqttWs, 'ORDERFLOW_MQTT_WS_PORT'),
+    sqsSns: portFromEndpoints('sqsSns'),
+    dynamodb: portFromEndpoints('dynamodb'),
+    kinesis: portFromEndpoints('kinesis'),
+    iotData: portFromEndpoints('iotData'),
+    lambda: LAMBDA_API_PORT,
+  };
+}
+
+function portFromEnv(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${name}=${value} is not a port number (0-65535).`);
+  }
+  return port;
+}

@@ -1,0 +1,41 @@
+import { nameApi, nameStage, provisionIntegration, provisionRoute } from './api-gateway.js';
+import { provisionTable } from './dynamodb.js';
+import { provisionEventSourceMapping } from './event-source-mapping.js';
+import { provisionStream } from './kinesis.js';
+import { nameVersion, provisionFunction } from './lambda.js';
+import { nameAlias, nameBucket, nameKey, nameLogGroup, nameRole, nameWithId } from './named-only.js';
+import type { Provisioner } from './resource-scope.js';
+import { provisionSubscription, provisionTopic } from './sns.js';
+import { provisionQueue } from './sqs.js';
+
+/**
+ * How each CloudFormation resource type becomes local: a provisioner per type creates it in its emulator (or only
+ * names it, for types with no local behaviour) and says what `Ref` and `Fn::GetAtt` resolve to.
+ */
+
+/** Every type the local cloud knows, with what it does locally. Any other type gets a placeholder and a warning. */
+export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
+  'AWS::DynamoDB::Table': provisionTable,
+  'AWS::SNS::Topic': provisionTopic,
+  'AWS::SQS::Queue': provisionQueue,
+  'AWS::SNS::Subscription': provisionSubscription,
+  'AWS::Kinesis::Stream': provisionStream,
+  'AWS::Lambda::Function': provisionFunction,
+  'AWS::Lambda::EventSourceMapping': provisionEventSourceMapping,
+  'AWS::ApiGatewayV2::Integration': provisionIntegration,
+  'AWS::ApiGatewayV2::Route': provisionRoute,
+  'AWS::ApiGatewayV2::Api': nameApi,
+  'AWS::ApiGatewayV2::Stage': nameStage,
+  'AWS::IAM::Role': nameRole,
+  'AWS::IAM::Policy': nameWithId,
+  'AWS::Logs::LogGroup': nameLogGroup,
+  'AWS::Lambda::Permission': nameWithId,
+  'AWS::Lambda::Version': nameVersion,
+  'AWS::KMS::Key': nameKey,
+  'AWS::KMS::Alias': nameAlias,
+  'AWS::S3::Bucket': nameBucket,
+  'AWS::S3::BucketPolicy': nameWithId,
+  // No IAM locally: queue and topic policies have nothing to do.
+  'AWS::SQS::QueuePolicy': nameWithId,
+  'AWS::SNS::TopicPolicy': nameWithId,
+};
