@@ -17,8 +17,11 @@ const command = makeIdempotentCommand<{ body: CreateOrderBody }>(
 );
 
 /** `POST /orders` */
-export const handler = httpHandler(async (event, context) => {
-  const idempotencyKey = readIdempotencyKey(event);
-  const body = parseJsonBody(event, createOrderBodySchema);
-  return command({ idempotencyKey, request: { body } }, context);
-});
+export const handler = httpHandler(
+  async (event, context) => {
+    const idempotencyKey = readIdempotencyKey(event);
+    const body = parseJsonBody(event, createOrderBodySchema);
+    return command({ idempotencyKey, request: { body } }, context);
+  },
+  { method: 'POST' },
+);

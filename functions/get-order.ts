@@ -9,8 +9,11 @@ import { readConfig } from '../shared/wiring/config.js';
 const store = createOrderStore({ tableName: readConfig(['ORDERS_TABLE']).ORDERS_TABLE });
 
 /** `GET /orders/{orderId}` */
-export const handler = httpHandler(async (event) => {
-  const orderId = readOrderId(event);
-  logger.appendKeys({ orderId });
-  return jsonResponse(200, await getOrder(store, orderId));
-});
+export const handler = httpHandler(
+  async (event) => {
+    const orderId = readOrderId(event);
+    logger.appendKeys({ orderId });
+    return jsonResponse(200, await getOrder(store, orderId));
+  },
+  { method: 'GET' },
+);

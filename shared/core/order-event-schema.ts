@@ -1,4 +1,10 @@
-import { CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN, orderItemSchema } from './order-schema.js';
+import { MAX_ITEMS } from './money.js';
+import {
+  CUSTOMER_ID_PATTERN,
+  MAX_CANCEL_REASON_LENGTH,
+  ORDER_ID_PATTERN,
+  orderItemSchema,
+} from './order-schema.js';
 import { ORDER_STATUSES } from './status-machine.js';
 import * as z from './zod.js';
 
@@ -22,7 +28,7 @@ export const orderEventSchema = z.discriminatedUnion('type', [
     data: z.strictObject({
       currency: z.string().check(z.regex(/^[A-Z]{3}$/)),
       region: z.string().check(z.regex(/^[a-z]{2}-[a-z]+$/)),
-      items: z.array(orderItemSchema).check(z.minLength(1)),
+      items: z.array(orderItemSchema).check(z.minLength(1), z.maxLength(MAX_ITEMS)),
       total: z.number().check(z.int(), z.minimum(0)),
     }),
   }),
@@ -34,7 +40,10 @@ export const orderEventSchema = z.discriminatedUnion('type', [
   z.strictObject({
     ...envelope,
     type: z.literal('OrderCancelled'),
-    data: z.strictObject({ previousStatus: z.enum(ORDER_STATUSES), reason: z.optional(z.string()) }),
+    data: z.strictObject({
+      previousStatus: z.enum(ORDER_STATUSES),
+      reason: z.optional(z.string().check(z.maxLength(MAX_CANCEL_REASON_LENGTH))),
+    }),
   }),
   z.strictObject({ ...envelope, type: z.literal('OrderFulfilled'), data: z.strictObject({}) }),
 ]);

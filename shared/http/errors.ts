@@ -13,12 +13,52 @@ export class PayloadTooLargeError extends OrderflowError {
   }
 }
 
+/** The longest piece of a request (an id, a header) that a problem detail, and so a log line, quotes. */
+const MAX_QUOTED_LENGTH = 128;
+
+/**
+ * A piece of the request as a problem detail may quote it: control and bidirectional-override characters escaped
+ * (`\u0000`), cut after 128 characters — so that a hostile value neither forges log lines nor fills them.
+ */
+export function quotable(value: string): string {
+  const cut = value.length > MAX_QUOTED_LENGTH ? `${value.slice(0, MAX_QUOTED_LENGTH)}…` : value;
+  let quoted = '';
+  for (const char of cut) {
+    const code = char.charCodeAt(0);
+    quoted += isUnsafe(code) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+  }
+  return quoted;
+}
+
+/** C0 and C1 controls, DEL, and the marks and overrides that reorder text (Trojan Source). */
+function isUnsafe(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
 export class UnsupportedMediaTypeError extends OrderflowError {
   readonly retryable = false;
   constructor(readonly contentType: string | undefined) {
     super(
-      `Content-Type ${contentType === undefined ? 'is missing' : `'${contentType}' is not supported`}: send the body as application/json.`,
+      `Content-Type ${contentType === undefined ? 'is missing' : `'${quotable(contentType)}' is not supported`}: send the body as application/json.`,
     );
+  }
+}
+
+/** The request's method is not the one of its route (API Gateway routes by method; a handler checks it again). */
+export class MethodNotAllowedError extends OrderflowError {
+  readonly retryable = false;
+  constructor(
+    method: string,
+    readonly allowed: string,
+  ) {
+    super(`Method '${quotable(method)}' is not allowed here; use ${allowed}.`);
   }
 }
 

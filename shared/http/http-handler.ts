@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../observability.js';
+import { MethodNotAllowedError } from './errors.js';
 import { problemKindOf, toProblemResponse } from './problem.js';
 import type { HttpResponse } from './responses.js';
 
@@ -9,10 +10,18 @@ export type HttpRoute = (event: APIGatewayProxyEventV2, context: Context) => Pro
 
 /**
  * Wraps an HTTP route: Logger context first (so every later step logs with it; its cleanup runs last), then the
- * one mapping of errors to RFC 9457 problem responses.
+ * one mapping of errors to RFC 9457 problem responses. With `method`, any other method is a 405 before the route
+ * runs (API Gateway routes by method; an event that got here otherwise was not made by the route).
  */
-export function httpHandler(route: HttpRoute) {
-  return middy<APIGatewayProxyEventV2, HttpResponse>(route)
+export function httpHandler(route: HttpRoute, { method }: { method?: 'GET' | 'POST' } = {}) {
+  const guarded: HttpRoute = async (event, context) => {
+    const received = event.requestContext?.http?.method;
+    if (method !== undefined && received !== method) {
+      throw new MethodNotAllowedError(String(received), method);
+    }
+    return route(event, context);
+  };
+  return middy<APIGatewayProxyEventV2, HttpResponse>(guarded)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: (request) => {

@@ -41,11 +41,14 @@ export function orderCommandRoute<S extends z.ZodMiniType>({
     { tableName: idempotencyTable, keyPrefix: name },
   );
 
-  return httpHandler(async (event, context) => {
-    const orderId = readOrderId(event);
-    logger.appendKeys({ orderId });
-    const idempotencyKey = readIdempotencyKey(event);
-    const body = parseJsonBody(event, bodySchema, { emptyBodyAllowed });
-    return command({ idempotencyKey, request: { orderId, body } }, context);
-  });
+  return httpHandler(
+    async (event, context) => {
+      const orderId = readOrderId(event);
+      logger.appendKeys({ orderId });
+      const idempotencyKey = readIdempotencyKey(event);
+      const body = parseJsonBody(event, bodySchema, { emptyBodyAllowed });
+      return command({ idempotencyKey, request: { orderId, body } }, context);
+    },
+    { method: 'POST' },
+  );
 }

@@ -8,7 +8,12 @@ import {
   TransitionNotAllowedError,
   ValidationError,
 } from '../core/errors.js';
-import { PayloadTooLargeError, RequestInProgressError, UnsupportedMediaTypeError } from './errors.js';
+import {
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  RequestInProgressError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
 import type { HttpResponse } from './responses.js';
 
 /** RFC 9457 problem details, with `errors` listing each bad field. */
@@ -39,6 +44,7 @@ const PROBLEM_KINDS: ReadonlyArray<readonly [ErrorClass, ProblemKind]> = [
     TransitionNotAllowedError,
     { status: 409, slug: 'transition-not-allowed', title: 'Not allowed in this status' },
   ],
+  [MethodNotAllowedError, { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' }],
   [ConcurrentUpdateError, { status: 409, slug: 'concurrent-update', title: 'The order changed meanwhile' }],
   [
     RequestInProgressError,
@@ -92,6 +98,7 @@ export function toProblemResponse(
   };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (kind.retryAfterSeconds !== undefined) headers['retry-after'] = String(kind.retryAfterSeconds);
+  if (error instanceof MethodNotAllowedError) headers.allow = error.allowed;
   return { statusCode: kind.status, headers, body: JSON.stringify(problem) };
 }
 

@@ -3,7 +3,7 @@ import { OrderNotFoundError, ValidationError } from '../core/errors.js';
 import { toFieldIssues } from '../core/field-issues.js';
 import { IDEMPOTENCY_KEY_PATTERN, ORDER_ID_PATTERN } from '../core/order-schema.js';
 import type * as z from '../core/zod.js';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
+import { PayloadTooLargeError, quotable, UnsupportedMediaTypeError } from './errors.js';
 
 /** A body over 64 KiB is a 413 (README, "Errors"). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -46,16 +46,25 @@ export function parseJsonBody<S extends z.ZodMiniType>(
     try {
       json = JSON.parse(text);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : 'unparsable';
-      throw new ValidationError([{ field: 'body', pointer: '#', detail: `is not valid JSON (${reason})` }], {
-        cause: error,
-      });
+      // Not the parser's message: V8 quotes the text around the error, for a short body all of it.
+      throw new ValidationError(
+        [{ field: 'body', pointer: '#', detail: `is not valid JSON${positionOf(error)}` }],
+        {
+          cause: error,
+        },
+      );
     }
   }
 
   const result = schema.safeParse(json);
   if (!result.success) throw new ValidationError(toFieldIssues(result.error), { cause: result.error });
   return result.data;
+}
+
+/** Where JSON.parse stopped, when its message says so: ` (at position 12)`. */
+function positionOf(error: unknown): string {
+  const position = error instanceof Error ? /at position (\d+)/.exec(error.message)?.[1] : undefined;
+  return position === undefined ? '' : ` (at position ${position})`;
 }
 
 /** The `Idempotency-Key` header: absent means no deduplication; present, it must be 1-128 of `[A-Za-z0-9._:-]`. */
@@ -77,6 +86,7 @@ export function readIdempotencyKey(event: APIGatewayProxyEventV2): string | unde
 /** The `{orderId}` path parameter. An id that cannot exist is a 404 without a look-up. */
 export function readOrderId(event: APIGatewayProxyEventV2): string {
   const orderId = event.pathParameters?.orderId ?? '';
-  if (!ORDER_ID_PATTERN.test(orderId)) throw new OrderNotFoundError(orderId);
+  // The id as the problem (and the log) may quote it: no control characters, not a megabyte of it.
+  if (!ORDER_ID_PATTERN.test(orderId)) throw new OrderNotFoundError(quotable(orderId));
   return orderId;
 }

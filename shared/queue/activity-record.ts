@@ -5,7 +5,8 @@ import { toFieldIssues } from '../core/field-issues.js';
 import { ORDER_STATUSES } from '../core/status-machine.js';
 import * as z from '../core/zod.js';
 
-const activityRecordSchema = z.object({
+// Strict: a field this version does not know (a future schemaVersion) is not silently dropped.
+const activityRecordSchema = z.strictObject({
   eventId: z.string().check(z.minLength(1)),
   orderId: z.string().check(z.minLength(1)),
   // Checked where it matters: notifyCustomer refuses (and logs) an id that cannot be a topic level.
@@ -19,11 +20,20 @@ const activityRecordSchema = z.object({
   occurredAt: z.iso.datetime(),
 });
 
+/** An activity record is a dozen short fields (well under 1 KiB): anything near this was not written by processOrder. */
+export const MAX_ACTIVITY_RECORD_BYTES = 16 * 1024;
+
 /** Parses a record of the `order-activity` stream at the edge: base64 data, JSON, the activity schema. */
 export function parseActivityRecord(record: KinesisStreamRecord): ActivityRecord {
+  const data = Buffer.from(record.kinesis.data, 'base64');
+  if (data.length > MAX_ACTIVITY_RECORD_BYTES) {
+    throw new InvalidEventError(
+      `the Kinesis data is ${data.length} bytes; an activity record is at most ${MAX_ACTIVITY_RECORD_BYTES}`,
+    );
+  }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+    json = JSON.parse(data.toString('utf8'));
   } catch (error) {
     throw new InvalidEventError('the Kinesis data is not JSON', { cause: error });
   }

@@ -4,6 +4,9 @@ import { toFieldIssues } from '../core/field-issues.js';
 import { type EventAttributes, eventAttributesSchema, orderEventSchema } from '../core/order-event-schema.js';
 import type { OrderEvent } from '../core/order-events.js';
 
+/** The largest message SNS publishes: a bigger body did not come from the intake. */
+export const MAX_ORDER_EVENT_BYTES = 256 * 1024;
+
 export interface OrderEventRecord {
   event: OrderEvent;
   attributes: EventAttributes;
@@ -14,6 +17,12 @@ export interface OrderEventRecord {
  * the filter attributes through theirs. Anything else is an `InvalidEventError` (permanent) naming what is wrong.
  */
 export function parseOrderEventRecord(record: SQSRecord): OrderEventRecord {
+  const size = Buffer.byteLength(record.body, 'utf8');
+  if (size > MAX_ORDER_EVENT_BYTES) {
+    throw new InvalidEventError(
+      `the body is ${size} bytes; an order event is at most ${MAX_ORDER_EVENT_BYTES}`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(record.body);
@@ -22,6 +31,12 @@ export function parseOrderEventRecord(record: SQSRecord): OrderEventRecord {
   }
   const event = orderEventSchema.safeParse(json);
   if (!event.success) throw new InvalidEventError(describe(event.error), { cause: event.error });
+  // Events are published with MessageGroupId = orderId: any other group would order this event among another
+  // order's events (and let one order's failure hold up another).
+  const groupId = record.attributes.MessageGroupId;
+  if (groupId !== event.data.orderId) {
+    throw new InvalidEventError('orderId does not match the message group', { orderId: event.data.orderId });
+  }
   const attributes = eventAttributesSchema.safeParse(
     Object.fromEntries(
       Object.entries(record.messageAttributes ?? {}).map(([name, value]) => [name, value.stringValue]),
