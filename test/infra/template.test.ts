@@ -115,7 +115,8 @@ const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
     ...IDEMPOTENCY_RECORDS,
     ...PUBLISH_ORDER_EVENTS,
   ],
-  getOrder: ['dynamodb:GetItem on OrdersTable.Arn'],
+  // Tables are encrypted with the key too: reading one needs kms:Decrypt, and getOrder needs nothing else of it.
+  getOrder: ['dynamodb:GetItem on OrdersTable.Arn', `kms:Decrypt on ${KEY}.Arn`],
   payOrder: [...ORDERS_READ_WRITE, ...IDEMPOTENCY_RECORDS, ...PUBLISH_ORDER_EVENTS],
   cancelOrder: [...ORDERS_READ_WRITE, ...IDEMPOTENCY_RECORDS, ...PUBLISH_ORDER_EVENTS],
   // Fulfilling a paid order is an order command like the HTTP ones (it publishes OrderFulfilled); no idempotency
@@ -450,7 +451,11 @@ describe('the dev stage template', () => {
       'ReviewsTable',
     ]);
     for (const [logicalId, table] of tables) {
-      expect(propertyAt(table, ['SSESpecification', 'SSEEnabled']), logicalId).toBe(true);
+      expect(propertyAt(table, ['SSESpecification']), logicalId).toEqual({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: arnOf(KEY),
+      });
       expect(
         propertyAt(table, ['PointInTimeRecoverySpecification', 'PointInTimeRecoveryEnabled']),
         logicalId,
@@ -490,17 +495,10 @@ describe('the dev stage template', () => {
     }
   });
 
-  it('has no wildcard in any action of an IAM, KMS key or resource policy statement', () => {
-    // A Deny in a resource policy (the deployment bucket's TLS-only `s3:*`) narrows access: only Allows count there.
-    const identityOrKey = new Set([
-      'AWS::IAM::Role',
-      'AWS::IAM::Policy',
-      'AWS::IAM::ManagedPolicy',
-      'AWS::KMS::Key',
-    ]);
-    const checked = policyStatements(template).filter(
-      ({ type, statement }) => identityOrKey.has(type) || statement.Effect === 'Allow',
-    );
+  it('has no wildcard in any action of a statement that allows, in IAM, KMS key or resource policies', () => {
+    // A Deny only narrows access: the TLS-only Denies (`sqs:*`, `kms:*`, the deployment bucket's `s3:*`) may cover
+    // every action.
+    const checked = policyStatements(template).filter(({ statement }) => statement.Effect !== 'Deny');
     const wildcards = checked.flatMap(({ logicalId, document, index, statement }) => [
       ...asList(statement.Action)
         .filter((action) => typeof action !== 'string' || action.includes('*'))
@@ -757,19 +755,23 @@ describe('the dev stage template', () => {
         ])
         .map(describeReference)
         .sort();
-      const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy');
+      // The queue policies' Allows (their TLS-only Denies are the lockdown checker's, lockdown.test.ts).
+      const allows = policyStatements(template).filter(
+        ({ type, statement }) => type === 'AWS::SQS::QueuePolicy' && statement.Effect === 'Allow',
+      );
+      const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy').filter(([logicalId]) =>
+        allows.some((allow) => allow.logicalId === logicalId),
+      );
 
       // Act
       const policyQueues = policies.flatMap(([, policy]) => asList(propertyAt(policy, ['Queues'])));
-      const statements = policyStatements(template)
-        .filter(({ type }) => type === 'AWS::SQS::QueuePolicy')
-        .map(({ statement }) => ({
-          effect: statement.Effect,
-          principal: statement.Principal,
-          actions: asList(statement.Action),
-          resources: asList(statement.Resource).map(describeReference).sort(),
-          condition: statement.Condition,
-        }));
+      const statements = allows.map(({ statement }) => ({
+        effect: statement.Effect,
+        principal: statement.Principal,
+        actions: asList(statement.Action),
+        resources: asList(statement.Resource).map(describeReference).sort(),
+        condition: statement.Condition,
+      }));
 
       // Assess
       expect(delivered).toEqual(
