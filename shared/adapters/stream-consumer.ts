@@ -11,6 +11,7 @@ const batchResponseSchema = z.nullable(
 
 /** The consumer's invocation ended in a function error, or answered something that is not a batch response. */
 export class ConsumerInvocationError extends OrderflowError {
+  override readonly name = 'ConsumerInvocationError';
   readonly retryable = true;
   constructor(functionArn: string, detail: string) {
     super(`${functionArn} failed: ${detail}`);

@@ -50,6 +50,7 @@ export interface RedriveReport {
 
 /** Another redrive of the same queue holds the lock. */
 export class RedriveInProgressError extends OrderflowError {
+  override readonly name = 'RedriveInProgressError';
   readonly retryable = true;
   constructor(readonly queue: string) {
     super(`A redrive of ${queue} is already running; try again when it has finished.`);

@@ -19,19 +19,24 @@ export interface OrderflowErrorOptions {
 }
 
 export abstract class OrderflowError extends Error {
+  /**
+   * The class's name, written out in each subclass: bundles are minified, and logs, DLQ reasons and problem types
+   * must name the real error, not the minifier's.
+   */
+  abstract override readonly name: string;
   /** `true` when the same request may succeed later (throttling, timeouts, gaps in a sequence). */
   abstract readonly retryable: boolean;
   readonly orderId: string | undefined;
 
   constructor(message: string, options: OrderflowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.orderId = options.orderId;
   }
 }
 
 /** The request is malformed: bad JSON, a field out of its rules, an unknown field, a bad header. */
 export class ValidationError extends OrderflowError {
+  override readonly name = 'ValidationError';
   readonly retryable = false;
   readonly issues: readonly FieldIssue[];
 
@@ -42,6 +47,7 @@ export class ValidationError extends OrderflowError {
 }
 
 export class OrderNotFoundError extends OrderflowError {
+  override readonly name = 'OrderNotFoundError';
   readonly retryable = false;
   constructor(orderId: string) {
     super(`Order '${orderId}' does not exist.`, { orderId });
@@ -50,6 +56,7 @@ export class OrderNotFoundError extends OrderflowError {
 
 /** The status machine forbids this command in the order's current status. */
 export class TransitionNotAllowedError extends OrderflowError {
+  override readonly name = 'TransitionNotAllowedError';
   readonly retryable = false;
   constructor(
     orderId: string,
@@ -62,6 +69,7 @@ export class TransitionNotAllowedError extends OrderflowError {
 
 /** Another writer changed the order between our read and our conditional write. */
 export class ConcurrentUpdateError extends OrderflowError {
+  override readonly name = 'ConcurrentUpdateError';
   readonly retryable = true;
   constructor(
     orderId: string,
@@ -76,6 +84,7 @@ export class ConcurrentUpdateError extends OrderflowError {
 }
 
 export class AmountMismatchError extends OrderflowError {
+  override readonly name = 'AmountMismatchError';
   readonly retryable = false;
   constructor(
     orderId: string,
@@ -88,6 +97,7 @@ export class AmountMismatchError extends OrderflowError {
 
 /** The Idempotency-Key was used before with a different request. */
 export class IdempotencyKeyReusedError extends OrderflowError {
+  override readonly name = 'IdempotencyKeyReusedError';
   readonly retryable = false;
   constructor(options: OrderflowErrorOptions = {}) {
     super('This Idempotency-Key was already used with a different request; use a new key.', options);
@@ -96,6 +106,7 @@ export class IdempotencyKeyReusedError extends OrderflowError {
 
 /** A dependency (DynamoDB, SNS, ...) throttled, timed out or failed on its side. */
 export class DependencyUnavailableError extends OrderflowError {
+  override readonly name = 'DependencyUnavailableError';
   readonly retryable = true;
   constructor(
     readonly dependency: string,
@@ -120,6 +131,7 @@ export function findInCauseChain<T>(
 
 /** A consumer received an event whose predecessor it has not applied yet: retry after the predecessor. */
 export class SequenceGapError extends OrderflowError {
+  override readonly name = 'SequenceGapError';
   readonly retryable = true;
   constructor(
     orderId: string,
@@ -137,6 +149,7 @@ export class SequenceGapError extends OrderflowError {
 
 /** A queue message that is not an orderflow event: retrying cannot help, it goes to the DLQ at once. */
 export class InvalidEventError extends OrderflowError {
+  override readonly name = 'InvalidEventError';
   readonly retryable = false;
   constructor(detail: string, options: OrderflowErrorOptions = {}) {
     super(`Not an orderflow event: ${detail}`, options);
@@ -148,6 +161,7 @@ export class InvalidEventError extends OrderflowError {
  * would put the order's changes out of sequence. It comes back with the failed one.
  */
 export class PredecessorFailedError extends OrderflowError {
+  override readonly name = 'PredecessorFailedError';
   readonly retryable = true;
   constructor(orderId: string) {
     super(`skipped: an earlier record of order '${orderId}' failed in this batch`, { orderId });
@@ -156,6 +170,7 @@ export class PredecessorFailedError extends OrderflowError {
 
 /** Raised by the test-only fault switch (`ORDERFLOW_FAULT_CUSTOMER_ID`), never in a deployed stage. */
 export class InjectedFaultError extends OrderflowError {
+  override readonly name = 'InjectedFaultError';
   readonly retryable = true;
   constructor(orderId: string) {
     super(
@@ -170,6 +185,7 @@ export class InjectedFaultError extends OrderflowError {
  * and is sent to the dead-letter queue again. The cause is the send's error.
  */
 export class DeadLetterNotSentError extends OrderflowError {
+  override readonly name = 'DeadLetterNotSentError';
   readonly retryable = true;
   constructor(reason: OrderflowError, options: OrderflowErrorOptions = {}) {
     super(

@@ -4,6 +4,7 @@ import { OrderflowError, type OrderflowErrorOptions } from '../core/errors.js';
 
 /** The request body is larger than the API takes (64 KiB). */
 export class PayloadTooLargeError extends OrderflowError {
+  override readonly name = 'PayloadTooLargeError';
   readonly retryable = false;
   constructor(
     readonly sizeBytes: number,
@@ -43,6 +44,7 @@ function isUnsafe(code: number): boolean {
 }
 
 export class UnsupportedMediaTypeError extends OrderflowError {
+  override readonly name = 'UnsupportedMediaTypeError';
   readonly retryable = false;
   constructor(readonly contentType: string | undefined) {
     super(
@@ -53,6 +55,7 @@ export class UnsupportedMediaTypeError extends OrderflowError {
 
 /** The request's method is not the one of its route (API Gateway routes by method; a handler checks it again). */
 export class MethodNotAllowedError extends OrderflowError {
+  override readonly name = 'MethodNotAllowedError';
   readonly retryable = false;
   constructor(
     method: string,
@@ -64,6 +67,7 @@ export class MethodNotAllowedError extends OrderflowError {
 
 /** A request with the same Idempotency-Key is still being processed. */
 export class RequestInProgressError extends OrderflowError {
+  override readonly name = 'RequestInProgressError';
   readonly retryable = true;
   constructor(options: OrderflowErrorOptions = {}) {
     super('A request with this Idempotency-Key is still in progress; retry after it completes.', options);
