@@ -10,10 +10,10 @@ const store = createOrderStore({ tableName: readConfig(['ORDERS_TABLE']).ORDERS_
 
 /** `GET /orders/{orderId}` */
 export const handler = httpHandler(
-  async (event) => {
+  async (event, _context, caller) => {
     const orderId = readOrderId(event);
     logger.appendKeys({ orderId });
-    return jsonResponse(200, await getOrder(store, orderId));
+    return jsonResponse(200, await getOrder(store, { caller, orderId }));
   },
   { method: 'GET' },
 );

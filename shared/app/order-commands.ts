@@ -47,17 +47,29 @@ async function resumePlacement(ports: OrderPorts, orderId: string, body: CreateO
 }
 
 /**
- * Runs a command on an existing order. An event left pending by an earlier failed publish goes out first, even
- * when the command is then refused, so the order's message group stays complete and in `seq` order.
+ * Who may run a command on the order found: throws (a `ForbiddenError`) to refuse before anything happens. The
+ * HTTP commands check the caller (`shared/core/caller.ts`); the pipeline's own commands answer for themselves.
+ */
+export type Authorize = (order: Order) => void;
+
+/** For the commands the pipeline runs itself (fulfilment): no caller to check. */
+export const byThePipeline: Authorize = () => undefined;
+
+/**
+ * Runs a command on an existing order, once `authorize` allows it. An event left pending by an earlier failed
+ * publish goes out first, even when the command is then refused, so the order's message group stays complete and
+ * in `seq` order.
  */
 export async function runOrderCommand(
   ports: OrderPorts,
   orderId: string,
   command: OrderCommand,
   context: EventContext,
+  authorize: Authorize,
 ): Promise<Order> {
   const record = await ports.store.get(orderId);
   if (record === undefined) throw new OrderNotFoundError(orderId);
+  authorize(record.order);
   const decision = decideCommand(record, command, context);
   if (decision.kind === 'resume') {
     if (decision.event !== undefined) await publishAndClear(ports, decision.order, decision.event);

@@ -8,7 +8,7 @@ import { decideSequence } from '../core/sequencing.js';
 import { fulfillmentEventIdFor, newEventContext } from '../ids.js';
 import type { ReceivedOrderEvent } from '../queue/order-event-handler.js';
 import type { OrderEventRecord } from '../queue/order-event-record.js';
-import { type OrderPorts, runOrderCommand } from './order-commands.js';
+import { byThePipeline, type OrderPorts, runOrderCommand } from './order-commands.js';
 
 export interface FulfillmentPorts {
   orders: OrderPorts;
@@ -114,6 +114,7 @@ export class FulfillmentRun {
         event.orderId,
         { type: 'fulfil', idempotencyKey: event.eventId },
         { ...newEventContext(), eventId: fulfillmentEventId },
+        byThePipeline,
       );
     } catch (error) {
       if (!(error instanceof TransitionNotAllowedError)) throw error;

@@ -54,6 +54,18 @@ export class OrderNotFoundError extends OrderflowError {
   }
 }
 
+/**
+ * The caller may not do this: an order placed for another customer, or another customer's order read, paid or
+ * cancelled. It says which rule refused it, never whose order it is.
+ */
+export class ForbiddenError extends OrderflowError {
+  override readonly name = 'ForbiddenError';
+  readonly retryable = false;
+  constructor(message: string, options: OrderflowErrorOptions = {}) {
+    super(message, options);
+  }
+}
+
 /** The status machine forbids this command in the order's current status. */
 export class TransitionNotAllowedError extends OrderflowError {
   override readonly name = 'TransitionNotAllowedError';

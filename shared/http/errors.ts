@@ -65,6 +65,18 @@ export class MethodNotAllowedError extends OrderflowError {
   }
 }
 
+/**
+ * The request carries no verified token. API Gateway's JWT authorizer answers such requests itself (401) before
+ * any function runs; a function only sees one when invoked without the authorizer (a test, `invoke local`).
+ */
+export class UnauthenticatedError extends OrderflowError {
+  override readonly name = 'UnauthenticatedError';
+  readonly retryable = false;
+  constructor() {
+    super('The request has no verified token: send Authorization: Bearer <JWT> through the HTTP API.');
+  }
+}
+
 /** A request with the same Idempotency-Key is still being processed. */
 export class RequestInProgressError extends OrderflowError {
   override readonly name = 'RequestInProgressError';

@@ -8,12 +8,15 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { asDependencyError } from '../adapters/dependency-error.js';
+import type { Caller } from '../core/caller.js';
 import { findInCauseChain, IdempotencyKeyReusedError, OrderflowError } from '../core/errors.js';
 import { RequestInProgressError } from './errors.js';
 import type { HttpResponse } from './responses.js';
 
-/** What an idempotent HTTP command receives: the parsed request and the key that guards it, if any. */
+/** What an idempotent HTTP command receives: the caller, the parsed request and the key that guards it, if any. */
 export interface CommandInput<R> {
+  /** Who sends it: keys are the caller's own, so one customer never gets another's stored response. */
+  caller: Caller;
   /** The `Idempotency-Key` header; without it the command is not deduplicated. */
   idempotencyKey: string | undefined;
   /** Everything that identifies the request (path parameters, parsed body): its hash tells a replay from a misuse. */
@@ -47,7 +50,7 @@ export function makeIdempotentCommand<R>(
   }: IdempotentCommandOptions,
 ): (input: CommandInput<R>, context: Context) => Promise<HttpResponse> {
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: 'idempotencyKey',
+    eventKeyJmesPath: 'callersKey',
     payloadValidationJmesPath: 'request',
     throwOnNoIdempotencyKey: false,
     expiresAfterSeconds,
@@ -57,12 +60,18 @@ export function makeIdempotentCommand<R>(
     },
   });
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
-  const idempotent = makeIdempotent(command, { persistenceStore, config, keyPrefix });
+  const idempotent = makeIdempotent(
+    (input: CommandInput<R> & { callersKey: string | undefined }) => command(input),
+    { persistenceStore, config, keyPrefix },
+  );
 
   return async (input, context) => {
     config.registerLambdaContext(context);
+    // The same key from two customers is two keys: the second never gets the first one's response.
+    const callersKey =
+      input.idempotencyKey === undefined ? undefined : `${input.caller.customerId}:${input.idempotencyKey}`;
     try {
-      return await idempotent(input);
+      return await idempotent({ ...input, callersKey });
     } catch (error) {
       throw translateIdempotencyError(error);
     }

@@ -1,3 +1,4 @@
+import type { Caller } from '../core/caller.js';
 import type { Order } from '../core/order.js';
 import type * as z from '../core/zod.js';
 import { logger } from '../observability.js';
@@ -6,8 +7,9 @@ import { makeIdempotentCommand } from './idempotent-command.js';
 import { parseJsonBody, readIdempotencyKey, readOrderId } from './request.js';
 import { jsonResponse } from './responses.js';
 
-/** What an order command's use case is given: the order, the parsed body, the request's key. */
+/** What an order command's use case is given: the caller, the order, the parsed body, the request's key. */
 export interface OrderCommandRequest<B> {
+  caller: Caller;
   orderId: string;
   body: B;
   idempotencyKey: string | undefined;
@@ -36,18 +38,18 @@ export function orderCommandRoute<S extends z.ZodMiniType>({
   emptyBodyAllowed = false,
 }: OrderCommandRouteOptions<S>) {
   const command = makeIdempotentCommand<{ orderId: string; body: z.infer<S> }>(
-    async ({ idempotencyKey, request: { orderId, body } }) =>
-      jsonResponse(202, await run({ orderId, body, idempotencyKey })),
+    async ({ caller, idempotencyKey, request: { orderId, body } }) =>
+      jsonResponse(202, await run({ caller, orderId, body, idempotencyKey })),
     { tableName: idempotencyTable, keyPrefix: name },
   );
 
   return httpHandler(
-    async (event, context) => {
+    async (event, context, caller) => {
       const orderId = readOrderId(event);
       logger.appendKeys({ orderId });
       const idempotencyKey = readIdempotencyKey(event);
       const body = parseJsonBody(event, bodySchema, { emptyBodyAllowed });
-      return command({ idempotencyKey, request: { orderId, body } }, context);
+      return command({ caller, idempotencyKey, request: { orderId, body } }, context);
     },
     { method: 'POST' },
   );

@@ -3,6 +3,7 @@ import {
   AmountMismatchError,
   ConcurrentUpdateError,
   DependencyUnavailableError,
+  ForbiddenError,
   IdempotencyKeyReusedError,
   OrderNotFoundError,
   TransitionNotAllowedError,
@@ -12,6 +13,7 @@ import {
   MethodNotAllowedError,
   PayloadTooLargeError,
   RequestInProgressError,
+  UnauthenticatedError,
   UnsupportedMediaTypeError,
 } from './errors.js';
 import type { HttpResponse } from './responses.js';
@@ -39,6 +41,8 @@ type ErrorClass = abstract new (...args: never[]) => OrderflowError;
 /** The one place where errors become HTTP statuses. Ordered: the first class an error is an instance of wins. */
 const PROBLEM_KINDS: ReadonlyArray<readonly [ErrorClass, ProblemKind]> = [
   [ValidationError, { status: 400, slug: 'invalid-request', title: 'The request is invalid' }],
+  [UnauthenticatedError, { status: 401, slug: 'unauthenticated', title: 'No verified token' }],
+  [ForbiddenError, { status: 403, slug: 'forbidden', title: 'Not allowed for this caller' }],
   [OrderNotFoundError, { status: 404, slug: 'order-not-found', title: 'No such order' }],
   [
     TransitionNotAllowedError,

@@ -33,13 +33,16 @@ const EXACTLY_64_KIB = (() => {
 })();
 const ITEM = { sku: 'SKU-1', quantity: 1, unitPrice: 100 };
 
-type AcceptedRequest = Pick<ApiEventOptions, 'body' | 'rawBody' | 'base64' | 'headers'>;
+type AcceptedRequest = Pick<ApiEventOptions, 'body' | 'rawBody' | 'base64' | 'headers' | 'claims'>;
 
 /** Requests at the edges of the field rules, which the contract accepts. */
 const ACCEPTED: ReadonlyArray<[string, AcceptedRequest]> = [
   [
     'a customerId of 64 characters of every allowed kind',
-    { body: createOrderBody({ customerId: `Aa0_-${'x'.repeat(59)}` }) },
+    {
+      body: createOrderBody({ customerId: `Aa0_-${'x'.repeat(59)}` }),
+      claims: { sub: `Aa0_-${'x'.repeat(59)}` },
+    },
   ],
   [
     'a quantity of 1000 at the highest unit price',

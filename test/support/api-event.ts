@@ -17,7 +17,15 @@ export interface ApiEventOptions {
   base64?: boolean;
   /** Added to (or, with `undefined`, removed from) the default headers. Names are lower-cased like HTTP API does. */
   headers?: Record<string, string | undefined>;
+  /**
+   * The verified token's claims the JWT authorizer adds (`sub`, and `scope` space-separated); `null` for an event
+   * that did not pass the authorizer. Default: the fixtures' customer, `cust_42`, with no scope.
+   */
+  claims?: Record<string, string> | null;
 }
+
+/** The customer of the order fixtures: the default caller of every event. */
+export const DEFAULT_CALLER_ID = 'cust_42';
 
 const API_ID = 'a1b2c3d4e5';
 const DOMAIN_NAME = `${API_ID}.execute-api.us-east-1.amazonaws.com`;
@@ -27,11 +35,13 @@ let requestCounter = 0;
 
 /**
  * A full API Gateway HTTP API (payload format 2.0) event, shaped like the events API Gateway delivers: lower-case
- * header names, `routeKey` of the matched route, `requestContext.http`, no `cookies`/`queryStringParameters` when
- * the request has none, and `body`/`pathParameters` only when present.
+ * header names, `routeKey` of the matched route, `requestContext.http`, the JWT authorizer's
+ * `requestContext.authorizer.jwt` (claims as strings, `scopes` null for a route that lists none), no
+ * `cookies`/`queryStringParameters` when the request has none, and `body`/`pathParameters` only when present.
  */
 export function apiEvent(options: ApiEventOptions): APIGatewayProxyEventV2 {
   const { method, path, route = path, pathParameters, base64 = false } = options;
+  const claims = options.claims === undefined ? { sub: DEFAULT_CALLER_ID } : options.claims;
   requestCounter += 1;
   const text = bodyText(options);
   const body = text === undefined || !base64 ? text : Buffer.from(text, 'utf8').toString('base64');
@@ -62,6 +72,7 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEventV2 {
     requestContext: {
       accountId: '123456789012',
       apiId: API_ID,
+      ...(claims === null ? {} : { authorizer: { jwt: { claims, scopes: null } } }),
       domainName: DOMAIN_NAME,
       domainPrefix: API_ID,
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: USER_AGENT },

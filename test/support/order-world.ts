@@ -37,7 +37,7 @@ import type { Order } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
 import type { HttpResponse } from '../../shared/http/responses.js';
-import { apiEvent, lambdaContext } from './api-event.js';
+import { type ApiEventOptions, apiEvent, lambdaContext } from './api-event.js';
 import { conditionOf, FakeTable, fromAttributeMap, toAttributeMap, updateOf } from './fake-dynamodb.js';
 import { CREATE_ORDER_TOTAL, orderItem, storedOrder } from './order-fixtures.js';
 import { commandName, inCallOrder } from './sdk-calls.js';
@@ -125,6 +125,7 @@ export function orderCommandEvent(
   orderId: string,
   body?: unknown,
   headers: Record<string, string | undefined> = {},
+  claims?: ApiEventOptions['claims'],
 ): APIGatewayProxyEventV2 {
   return apiEvent({
     method: 'POST',
@@ -133,16 +134,18 @@ export function orderCommandEvent(
     pathParameters: { orderId },
     body,
     headers,
+    claims,
   });
 }
 
 /** The event of `GET /orders/{orderId}`. */
-export function getOrderEvent(orderId: string): APIGatewayProxyEventV2 {
+export function getOrderEvent(orderId: string, claims?: ApiEventOptions['claims']): APIGatewayProxyEventV2 {
   return apiEvent({
     method: 'GET',
     path: `/orders/${orderId}`,
     route: '/orders/{orderId}',
     pathParameters: { orderId },
+    claims,
   });
 }
 
