@@ -30,6 +30,20 @@ export interface LocalRoute {
   functionName: string;
   /** Integration `PayloadFormatVersion` (`2.0` for everything orderflow declares). */
   payloadFormatVersion: string;
+  /** The JWT authorizer in front of the route (`AuthorizationType: JWT`); none: the route is open. */
+  authorizer?: RouteAuthorizer;
+}
+
+/** A JWT authorizer as a route uses it: what a token must carry to reach the function. */
+export interface RouteAuthorizer {
+  name: string;
+  issuer: string;
+  /** A token's `aud` must be one of these. */
+  audience: string[];
+  /** `$request.header.<name>` selection expressions; orderflow's is `$request.header.Authorization`. */
+  identitySource: string[];
+  /** The route's `AuthorizationScopes`: a token must grant one of them (none listed: any token). */
+  scopes: string[];
 }
 
 export interface SqsEventSource {

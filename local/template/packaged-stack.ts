@@ -39,6 +39,15 @@ export interface DeclaredDeadLetterQueue {
   queueName?: string;
 }
 
+/** A JWT authorizer of the HTTP API, as the `local` stage writes it: plain strings, so tokens can be made for it. */
+export interface DeclaredJwtAuthorizer {
+  logicalId: string;
+  /** `Name`, e.g. `customerJwt`. */
+  name: string;
+  issuer: string;
+  audience: string[];
+}
+
 /**
  * What `serverless package --package <dir>` wrote, with the names the stack would have once deployed, and what the
  * local cloud and its commands need from the template — derived here, once, so that nothing else reads the
@@ -59,6 +68,8 @@ export interface PackagedStack {
   queueNames: string[];
   /** The dead-letter queues, found by their wiring (see `deadLetterQueuesOf`). */
   deadLetterQueues: DeclaredDeadLetterQueue[];
+  /** The HTTP API's JWT authorizers whose issuer and audience are plain strings. */
+  jwtAuthorizers: DeclaredJwtAuthorizer[];
 }
 
 export const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
@@ -89,7 +100,45 @@ export async function loadPackagedStack(packageDir: string): Promise<PackagedSta
     functions: functionsOf(stackTemplate),
     queueNames: queueNamesOf(stackTemplate),
     deadLetterQueues: deadLetterQueuesOf(stackTemplate),
+    jwtAuthorizers: jwtAuthorizersOf(stackTemplate),
   };
+}
+
+function jwtAuthorizersOf(template: StackTemplate): DeclaredJwtAuthorizer[] {
+  return Object.entries(template.Resources).flatMap(([logicalId, { Type, Properties = {} }]) => {
+    if (Type !== 'AWS::ApiGatewayV2::Authorizer' || Properties.AuthorizerType !== 'JWT') return [];
+    const { Issuer: issuer, Audience: audience } = (Properties.JwtConfiguration ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const name = typeof Properties.Name === 'string' ? Properties.Name : logicalId;
+    const audiences = Array.isArray(audience) ? audience.filter((item) => typeof item === 'string') : [];
+    return typeof issuer === 'string' ? [{ logicalId, name, issuer, audience: audiences }] : [];
+  });
+}
+
+/**
+ * The one JWT authorizer of the stack, which local tokens are made for; fails with what to change when there is
+ * none or more than one.
+ */
+export function theJwtAuthorizer(
+  packaged: Pick<PackagedStack, 'jwtAuthorizers' | 'directory'>,
+): DeclaredJwtAuthorizer {
+  const [authorizer, ...others] = packaged.jwtAuthorizers;
+  if (authorizer === undefined) {
+    throw new Error(
+      `The package in ${packaged.directory} declares no JWT authorizer with a plain-string issuer`,
+    );
+  }
+  if (others.length > 0) {
+    const names = packaged.jwtAuthorizers.map(({ name }) => name).join(', ');
+    throw new Error(
+      `The package declares several JWT authorizers (${names}); local tokens are made for one only`,
+    );
+  }
+  if (authorizer.audience.length === 0)
+    throw new Error(`The JWT authorizer ${authorizer.name} names no audience`);
+  return authorizer;
 }
 
 /** The `local` stage gives functions plain-string names and environments: no intrinsic to resolve. */

@@ -1,7 +1,7 @@
 import { LOCAL_ACCOUNT_ID } from '../aws-clients.js';
 import type { ResolutionContext } from './intrinsics.js';
 import { listDependencies } from './intrinsics.js';
-import type { LocalResource, ProvisionedStack } from './model.js';
+import type { LocalResource, ProvisionedStack, RouteAuthorizer } from './model.js';
 import type { StackTemplate, TemplateResource } from './packaged-stack.js';
 import { placeholderFor } from './provisioners/named-only.js';
 import { PROVISIONERS } from './provisioners/registry.js';
@@ -58,6 +58,7 @@ export async function provisionStack(
   };
   for (const line of describeUnsupported(template.Resources)) warn(line);
   const integrations = new Map<string, IntegrationTarget>();
+  const authorizers = new Map<string, Omit<RouteAuthorizer, 'scopes'>>();
   for (const logicalId of order) {
     const resource = resourceNamed(template.Resources, logicalId);
     const scope: ResourceScope = {
@@ -67,11 +68,12 @@ export async function provisionStack(
       clients,
       context,
       integrations,
+      authorizers,
       warn,
     };
     const provisioned = await provisionResource(scope);
     resources[logicalId] = provisioned.resource;
-    addToStack(stack, provisioned, integrations);
+    addToStack(stack, provisioned, integrations, authorizers);
   }
   log(summarize(stack));
   return stack;
@@ -137,12 +139,14 @@ function addToStack(
   stack: ProvisionedStack,
   provisioned: Provisioned,
   integrations: Map<string, IntegrationTarget>,
+  authorizers: Map<string, Omit<RouteAuthorizer, 'scopes'>>,
 ): void {
   if (provisioned.function !== undefined) stack.functions.push(provisioned.function);
   if (provisioned.route !== undefined) stack.routes.push(provisioned.route);
   if (provisioned.eventSource !== undefined) stack.eventSources.push(provisioned.eventSource);
   if (provisioned.integration !== undefined)
     integrations.set(provisioned.resource.ref, provisioned.integration);
+  if (provisioned.authorizer !== undefined) authorizers.set(provisioned.resource.ref, provisioned.authorizer);
 }
 
 /** e.g. `local cloud: provisioned 2 tables, 1 topic, 4 queues, 2 subscriptions, 1 stream; 3 functions, ...`. */

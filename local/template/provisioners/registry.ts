@@ -1,4 +1,10 @@
-import { nameApi, nameStage, provisionIntegration, provisionRoute } from './api-gateway.js';
+import {
+  nameApi,
+  nameStage,
+  provisionAuthorizer,
+  provisionIntegration,
+  provisionRoute,
+} from './api-gateway.js';
 import { provisionTable } from './dynamodb.js';
 import { provisionEventSourceMapping } from './event-source-mapping.js';
 import { provisionStream } from './kinesis.js';
@@ -24,6 +30,7 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   'AWS::Lambda::EventSourceMapping': provisionEventSourceMapping,
   'AWS::ApiGatewayV2::Integration': provisionIntegration,
   'AWS::ApiGatewayV2::Route': provisionRoute,
+  'AWS::ApiGatewayV2::Authorizer': provisionAuthorizer,
   'AWS::ApiGatewayV2::Api': nameApi,
   'AWS::ApiGatewayV2::Stage': nameStage,
   'AWS::IAM::Role': nameRole,

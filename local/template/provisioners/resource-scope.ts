@@ -1,7 +1,7 @@
 import type { LocalClients } from '../../aws-clients.js';
 import type { ResolutionContext } from '../intrinsics.js';
 import { resolveString, resolveValue, TemplateResolutionError } from '../intrinsics.js';
-import type { EventSource, LocalFunction, LocalResource, LocalRoute } from '../model.js';
+import type { EventSource, LocalFunction, LocalResource, LocalRoute, RouteAuthorizer } from '../model.js';
 
 /**
  * What every provisioner works with: the resource it provisions (its scope), what it returns, and how it reads the
@@ -27,6 +27,8 @@ export interface ResourceScope {
   context: ResolutionContext;
   /** HTTP API integrations provisioned so far, by their `Ref`. */
   integrations: ReadonlyMap<string, IntegrationTarget>;
+  /** HTTP API JWT authorizers provisioned so far, by their `Ref` (routes have no scopes yet). */
+  authorizers: ReadonlyMap<string, Omit<RouteAuthorizer, 'scopes'>>;
   warn(message: string): void;
 }
 
@@ -37,6 +39,7 @@ export interface Provisioned {
   route?: LocalRoute;
   eventSource?: EventSource;
   integration?: IntegrationTarget;
+  authorizer?: Omit<RouteAuthorizer, 'scopes'>;
 }
 
 export type Provisioner = (scope: ResourceScope) => Promise<Provisioned>;
