@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { signLocalToken } from './auth/local-token.js';
+import { type LocalSigningKey, loadOrCreateSigningKey } from './auth/signing-key.js';
 import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
 import { type Emulators, startEmulators } from './emulators.js';
 import { startHttpApi } from './http-api/http-api-server.js';
@@ -16,7 +18,7 @@ import { startSqsPoller } from './pollers/sqs-poller.js';
 import { createFunctionRuntime, DEFAULT_FUNCTION_CONCURRENCY } from './runtime/function-runtime.js';
 import { startLambdaApi } from './runtime/lambda-api.js';
 import type { ProvisionedStack } from './template/model.js';
-import { loadPackagedStack, type PackagedStack } from './template/packaged-stack.js';
+import { loadPackagedStack, type PackagedStack, theJwtAuthorizer } from './template/packaged-stack.js';
 import { provisionStack } from './template/provision.js';
 
 export interface LocalCloudOptions {
@@ -47,6 +49,17 @@ export interface LocalCloudOptions {
   statusIntervalMs?: number;
   /** Print the status lines of every interval with deliveries, not only while records fail (`npm start -- --status`). */
   alwaysShowStatus?: boolean;
+  /**
+   * The key the HTTP API's JWT authorizer trusts and `issueToken` signs with. Default: the checkout's key in
+   * `.local-cloud/` (made on first use), the one `npm run token` signs with.
+   */
+  signingKey?: LocalSigningKey;
+}
+
+/** Who a token is for: `sub` is the customer; `orders/admin` among the scopes may read any order. */
+export interface TokenRequest {
+  sub: string;
+  scopes?: readonly string[];
 }
 
 export interface LocalCloudEndpoints {
@@ -76,6 +89,8 @@ export interface LocalCloud {
    * configuration update does on AWS — how a test turns a test-only switch off again.
    */
   setFunctionEnvironment(name: string, variables: Record<string, string | undefined>): void;
+  /** A token the HTTP API accepts (the template's issuer and audience, the cloud's key), valid for an hour. */
+  issueToken(request: TokenRequest): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +104,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const packaged = await loadPackagedStack(options.packageDir);
   const { template, region, stackName } = packaged;
   const ports = { ...defaultPorts(packaged.functions), ...options.ports };
+  const signingKey = options.signingKey ?? (await loadOrCreateSigningKey());
   const stoppers: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne().catch((error) => log(`local cloud: ${error}`));
@@ -184,6 +200,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       invoke: (functionName, event) => runtime.invoke(functionName, event),
       region,
       accountId: LOCAL_ACCOUNT_ID,
+      jwks: { keys: [signingKey.publicJwk] },
     });
     stoppers.push(() => httpApi.close());
 
@@ -213,6 +230,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         const fn = stack.functions.find((candidate) => candidate.name.endsWith(`-${name}`));
         if (fn === undefined) throw new Error(`The stack has no function ${name}`);
         runtime.updateEnvironment(fn.name, variables);
+      },
+      issueToken: async ({ sub, scopes }) => {
+        const { issuer, audience } = theJwtAuthorizer(packaged);
+        return signLocalToken(signingKey, { sub, scopes, issuer, audience: audience[0] as string });
       },
       stop,
     };

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { JSONWebKeySet } from 'jose';
 import { close, endpointOf, listen, readBody } from '../net.js';
 import type { InvokeFunction, InvokeOutcome } from '../runtime/types.js';
 import type { LocalRoute } from '../template/model.js';
+import { authorizeRequest } from './jwt-authorizer.js';
 import { buildHttpApiEvent } from './payload-v2-event.js';
 import { selectRoute } from './router.js';
 
@@ -22,7 +24,15 @@ export interface HttpApiOptions {
   apiId?: string;
   /** `$default` (the default) serves at the root; any other stage name is the first path segment. */
   stage?: string;
+  /**
+   * The keys the routes' JWT authorizers verify tokens with (the local cloud's own), served at
+   * `GET /.well-known/jwks.json` (a local-only path: a deployed API leaves keys to its issuer).
+   */
+  jwks: JSONWebKeySet;
 }
+
+/** Where the local HTTP API serves the public keys of its tokens. */
+export const JWKS_PATH = '/.well-known/jwks.json';
 
 export interface HttpApi {
   port: number;
@@ -114,7 +124,9 @@ function send(response: ServerResponse, requestId: string, reply: HttpResponse):
  * The HTTP API (API Gateway v2) in front of the functions, on 127.0.0.1: routes each request to the function of
  * its most specific route with a payload format 2.0 event, and answers like API Gateway: `404 Not Found` without a
  * route, `413` over 10 MB, `500 Internal Server Error` when the function fails, `503` after the 30 s integration
- * timeout, and an `apigw-requestid` header on every response.
+ * timeout, and an `apigw-requestid` header on every response. A route behind a JWT authorizer is reached only with
+ * a token the authorizer accepts (`401 Unauthorized` / `403 Forbidden` otherwise, see `authorizeRequest`), and its
+ * event carries the token's claims in `requestContext.authorizer.jwt`.
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const apiId = options.apiId ?? 'orderflow0';
@@ -137,7 +149,30 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     const routePath = encodedPath.slice(stagePrefix.length) || '/';
     const segments = routePath.split('/').slice(1).map(decodePath);
     const match = inStage ? selectRoute(options.routes, request.method ?? 'GET', segments) : undefined;
+    if (match === undefined && request.method === 'GET' && encodedPath === JWKS_PATH) {
+      return send(response, requestId, {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(options.jwks)),
+      });
+    }
     if (match === undefined) return send(response, requestId, jsonMessage(404, 'Not Found'));
+
+    const { authorizer } = match.route;
+    const decision =
+      authorizer === undefined
+        ? undefined
+        : await authorizeRequest(authorizer, request.headers, options.jwks);
+    if (decision !== undefined && !decision.allowed) {
+      const reply = jsonMessage(
+        decision.statusCode,
+        decision.statusCode === 401 ? 'Unauthorized' : 'Forbidden',
+      );
+      return send(response, requestId, {
+        ...reply,
+        headers: { ...reply.headers, 'www-authenticate': decision.wwwAuthenticate },
+      });
+    }
 
     const event = buildHttpApiEvent({
       request,
@@ -152,6 +187,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       stage,
       requestId,
       now,
+      ...(decision?.allowed ? { jwt: decision.jwt } : {}),
     });
     const outcome = await withTimeout(options.invoke(match.route.functionName, event)).catch(
       (): InvokeOutcome => ({

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { JwtAuthorizerContext } from './jwt-authorizer.js';
 import type { RouteMatch } from './router.js';
 
 /** Headers a proxy does not forward (RFC 9110 §7.6.1): API Gateway does not pass them to the integration. */
@@ -93,6 +94,8 @@ interface EventInput {
   stage: string;
   requestId: string;
   now: Date;
+  /** What the route's JWT authorizer verified; absent on a route without one. */
+  jwt?: JwtAuthorizerContext;
 }
 
 /**
@@ -136,6 +139,7 @@ export function buildHttpApiEvent(input: EventInput): APIGatewayProxyEventV2 {
         sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
+      ...(input.jwt === undefined ? {} : { authorizer: { jwt: input.jwt } }),
       requestId: input.requestId,
       routeKey: match.route.routeKey,
       stage: input.stage,

@@ -29,6 +29,16 @@ export const MAX_ATTEMPTS = 5;
 /** A Retry-After longer than this is shortened: the load run measures the pipeline, it does not sit out outages. */
 const MAX_RETRY_DELAY_MS = 2_000;
 
+/** How a request is sent: with the sender's bearer token and, for a command that may be retried, its key. */
+export interface RequestCredentials {
+  token: string;
+  /** Sent as `Idempotency-Key`; none: the header is left out. */
+  idempotencyKey?: string;
+}
+
+/** A token for a customer (the token's `sub`), or with more scopes (`orders/admin` reads any order). */
+export type IssueToken = (claims: { sub: string; scopes?: readonly string[] }) => Promise<string>;
+
 /**
  * Sends a JSON request, again on a 503 (after its Retry-After, shortened) or a broken connection, up to
  * `MAX_ATTEMPTS` times: every command carries an Idempotency-Key, so a repeat is recognised, never applied twice.
@@ -36,16 +46,21 @@ const MAX_RETRY_DELAY_MS = 2_000;
 export async function sendJson(
   url: string,
   body: unknown,
-  idempotencyKey: string,
+  { token, idempotencyKey }: RequestCredentials,
   maxAttempts = MAX_ATTEMPTS,
 ): Promise<HttpAnswer> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${token}`,
+    ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+  };
   let last: HttpAnswer = { status: 0, body: undefined, retries: 0 };
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     let retryAfterMs = 100 * 2 ** (attempt - 1);
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        headers,
         body: JSON.stringify(body),
       });
       const text = await response.text();
@@ -89,28 +104,41 @@ export interface DriveProgress {
 
 /**
  * Places the workload with `concurrency` clients, each a loop taking the next order off a shared counter: create
- * (201), then pay — raced with a cancel (Promise.all) for the orders planned to cancel.
+ * (201), then pay — raced with a cancel (Promise.all) for the orders planned to cancel. Each order is sent as its
+ * customer, with a token `issueToken` makes once per customer.
  */
 export async function driveOrders({
   httpUrl,
   plans,
   concurrency,
+  issueToken,
   now = Date.now,
   onProgress = () => {},
 }: {
   httpUrl: string;
   plans: readonly OrderPlan[];
   concurrency: number;
+  issueToken: IssueToken;
   now?: () => number;
   onProgress?: (progress: DriveProgress) => void;
 }): Promise<OrderOutcome[]> {
   const outcomes: OrderOutcome[] = new Array(plans.length);
   const progress: DriveProgress = { created: 0, done: 0 };
+  const tokens = new Map<string, Promise<string>>();
+  const tokenOf = (customerId: string) => {
+    let token = tokens.get(customerId);
+    if (token === undefined) {
+      token = issueToken({ sub: customerId });
+      tokens.set(customerId, token);
+    }
+    return token;
+  };
   let next = 0;
   const client = async () => {
     for (let index = next++; index < plans.length; index = next++) {
       const plan = plans[index] as OrderPlan;
-      outcomes[index] = await driveOrder(httpUrl, plan, now, () => {
+      const token = await tokenOf(plan.customerId);
+      outcomes[index] = await driveOrder(httpUrl, plan, token, now, () => {
         progress.created += 1;
         onProgress({ ...progress });
       });
@@ -125,6 +153,7 @@ export async function driveOrders({
 async function driveOrder(
   httpUrl: string,
   plan: OrderPlan,
+  token: string,
   now: () => number,
   created: () => void,
 ): Promise<OrderOutcome> {
@@ -132,7 +161,7 @@ async function driveOrder(
   const create = await sendJson(
     `${httpUrl}/orders`,
     { customerId: plan.customerId, currency: 'EUR', region: plan.region, items: plan.items },
-    plan.idempotencyKey,
+    { token, idempotencyKey: plan.idempotencyKey },
   );
   created();
   const orderId = create.body?.orderId;
@@ -141,11 +170,16 @@ async function driveOrder(
     return { plan, postSentAt, create };
   }
   const path = `${httpUrl}/orders/${encodeURIComponent(orderId)}`;
-  const pay = () => sendJson(`${path}/pay`, { amount: total }, `${plan.idempotencyKey}-pay`);
+  const pay = () =>
+    sendJson(`${path}/pay`, { amount: total }, { token, idempotencyKey: `${plan.idempotencyKey}-pay` });
   if (!plan.cancel) return { plan, postSentAt, create, orderId, total, pay: await pay() };
   const [paid, cancelled] = await Promise.all([
     pay(),
-    sendJson(`${path}/cancel`, { reason: 'load run: races the pay' }, `${plan.idempotencyKey}-cancel`),
+    sendJson(
+      `${path}/cancel`,
+      { reason: 'load run: races the pay' },
+      { token, idempotencyKey: `${plan.idempotencyKey}-cancel` },
+    ),
   ]);
   return { plan, postSentAt, create, orderId, total, pay: paid, cancel: cancelled };
 }

@@ -225,11 +225,12 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
 }
 
 /**
- * Each order as `GET /orders/{id}` returns it, `concurrency` requests at a time; `undefined` for an order that was
- * not answered 200.
+ * Each order as `GET /orders/{id}` returns it, `concurrency` requests at a time, read with `token` (one with the
+ * `orders/admin` scope reads any customer's order); `undefined` for an order that was not answered 200.
  */
 export async function readOrders(
   httpUrl: string,
+  token: string,
   orderIds: readonly string[],
   concurrency: number,
 ): Promise<Map<string, OrderReadBack | undefined>> {
@@ -238,16 +239,22 @@ export async function readOrders(
   const reader = async () => {
     for (let index = next++; index < orderIds.length; index = next++) {
       const orderId = orderIds[index] as string;
-      result.set(orderId, await readOrder(httpUrl, orderId));
+      result.set(orderId, await readOrder(httpUrl, token, orderId));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, reader));
   return result;
 }
 
-async function readOrder(httpUrl: string, orderId: string): Promise<OrderReadBack | undefined> {
+async function readOrder(
+  httpUrl: string,
+  token: string,
+  orderId: string,
+): Promise<OrderReadBack | undefined> {
   try {
-    const response = await fetch(`${httpUrl}/orders/${encodeURIComponent(orderId)}`);
+    const response = await fetch(`${httpUrl}/orders/${encodeURIComponent(orderId)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await response.json()) as { status?: unknown; version?: unknown };
     if (response.status !== 200 || typeof body.status !== 'string' || typeof body.version !== 'number') {
       return undefined;

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { ADMIN_SCOPE } from '../../shared/core/caller.js';
 import { describeError, driveOrders } from './http-driver.js';
 import {
   queueDepth,
@@ -46,6 +47,9 @@ export class NothingListensError extends Error {
  * deadline passes), then reads every order back, the whole stream, the analytics windows and the DLQs' depths.
  * The report says what held; nothing here asserts.
  */
+/** The `sub` of the token a load run reads orders back with (it has the admin scope: the orders are others'). */
+const LOAD_RUN_ADMIN = 'load-run-observer';
+
 export async function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadReport> {
   const { orders, concurrency, cancelRatio, settleTimeoutMs, onProgress = () => {} } = options;
   const runId = options.runId ?? newRunId();
@@ -53,7 +57,8 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   const regions = regionsFor(runId, orders);
   const pollIntervalMs = options.pollIntervalMs ?? 250;
 
-  await checkHttp(target.httpUrl);
+  const adminToken = await target.issueToken({ sub: LOAD_RUN_ADMIN, scopes: [ADMIN_SCOPE] });
+  await checkHttp(target.httpUrl, adminToken);
   const before = await deadLetterDepths(target);
   const watch = await watchStatusesAt(target.mqttUrl, `load-${runId}-`);
   try {
@@ -62,6 +67,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       httpUrl: target.httpUrl,
       plans,
       concurrency,
+      issueToken: (claims) => target.issueToken(claims),
       onProgress: ({ created, done }) =>
         onProgress({ phase: 'placing', placed: created, done, total: orders }),
     });
@@ -90,7 +96,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     const settleEnd = Date.now();
 
     const orderIds = [...expected.keys()];
-    const readBack = await readOrders(target.httpUrl, orderIds, concurrency);
+    const readBack = await readOrders(target.httpUrl, adminToken, orderIds, concurrency);
     const records = await readActivity(target.clients.kinesis, target.activityStreamName);
     const windows = await readWindowFigures(target.clients.dynamodb, target.analyticsTableName, regions);
     const after = await deadLetterDepths(target);
@@ -156,15 +162,27 @@ function settledCount(expected: ReadonlyMap<string, ExpectedOrder>, watch: Statu
   return settled;
 }
 
-/** Any HTTP answer will do (a 404 for an order that does not exist): what matters is that something answers. */
-async function checkHttp(httpUrl: string): Promise<void> {
+/**
+ * Something must answer, and accept this checkout's tokens: a 404 for an order that does not exist will do, a 401
+ * says the cloud trusts another key (started before `.local-cloud/jwt-signing-key.json` was replaced).
+ */
+async function checkHttp(httpUrl: string, adminToken: string): Promise<void> {
+  let status: number;
   try {
-    const response = await fetch(`${httpUrl}/orders/load-run-probe`);
+    const response = await fetch(`${httpUrl}/orders/load-run-probe`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     await response.arrayBuffer();
+    status = response.status;
   } catch (error) {
     throw new NothingListensError(`nothing answers at ${httpUrl} (${describeError(error)})`, {
       cause: error,
     });
+  }
+  if (status === 401) {
+    throw new Error(
+      `${httpUrl} refuses this checkout's tokens (401): the local cloud was started with another signing key; restart \`npm start\``,
+    );
   }
 }
 

@@ -1,10 +1,18 @@
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { signLocalToken } from '../auth/local-token.js';
+import { loadOrCreateSigningKey, SIGNING_KEY_FILE } from '../auth/signing-key.js';
 import type { LocalClients } from '../aws-clients.js';
 import { localTargetOfPackage } from '../commands/local-target.js';
 import { defaultPorts } from '../listen-ports.js';
 import { NPM_START_PACKAGE_DIR } from '../package-stack.js';
 import type { LocalFunction, ProvisionedStack } from '../template/model.js';
-import { type DeadLetterKind, loadPackagedStack, type PackagedStack } from '../template/packaged-stack.js';
+import {
+  type DeadLetterKind,
+  loadPackagedStack,
+  type PackagedStack,
+  theJwtAuthorizer,
+} from '../template/packaged-stack.js';
+import type { IssueToken } from './http-driver.js';
 
 export interface DeadLetterQueue {
   /** Logical id in the template, e.g. `FulfillmentDlq`. */
@@ -27,6 +35,8 @@ export interface LoadTarget {
   analyticsTableName: string;
   /** Every dead-letter queue of the stack: nothing of the run may land there. */
   deadLetterQueues: DeadLetterQueue[];
+  /** A token the HTTP API accepts, for a customer (`sub`) and with scopes if any. */
+  issueToken: IssueToken;
   close(): void;
 }
 
@@ -54,6 +64,7 @@ export function loadTargetOfCloud(cloud: {
   stack: Pick<ProvisionedStack, 'functions' | 'resources'>;
   clients: Pick<LocalClients, 'sqs' | 'dynamodb' | 'kinesis'>;
   packaged: Pick<PackagedStack, 'deadLetterQueues'>;
+  issueToken: IssueToken;
 }): LoadTarget {
   return {
     httpUrl: cloud.endpoints.http,
@@ -69,6 +80,7 @@ export function loadTargetOfCloud(cloud: {
       }
       return { logicalId, kind, name, url };
     }),
+    issueToken: cloud.issueToken,
     close: () => {},
   };
 }
@@ -76,14 +88,19 @@ export function loadTargetOfCloud(cloud: {
 /**
  * The target of the local cloud `npm start` runs: names from the package it wrote (read once, and connected to as
  * `npm run redrive` connects), the HTTP and MQTT ports by the same rule as `npm start` (3000 and 1883 unless
- * `ORDERFLOW_HTTP_PORT` / `ORDERFLOW_MQTT_PORT` say otherwise). Resolving the DLQs' URLs is the first call to the
- * emulators: it fails when nothing listens.
+ * `ORDERFLOW_HTTP_PORT` / `ORDERFLOW_MQTT_PORT` say otherwise), tokens signed with the checkout's key as
+ * `npm start` trusts it. Resolving the DLQs' URLs is the first call to the emulators: it fails when nothing listens.
  */
 export async function connectToRunningCloud(
   packageDir = NPM_START_PACKAGE_DIR,
   env: NodeJS.ProcessEnv = process.env,
+  signingKeyFile = SIGNING_KEY_FILE,
 ): Promise<LoadTarget> {
   const packaged = await loadPackagedStack(packageDir);
+  const { issuer, audience } = theJwtAuthorizer(packaged);
+  const signingKey = await loadOrCreateSigningKey(signingKeyFile);
+  const issueToken: IssueToken = ({ sub, scopes }) =>
+    signLocalToken(signingKey, { sub, scopes, issuer, audience: audience[0] as string });
   const connection = localTargetOfPackage(packaged);
   try {
     const ports = defaultPorts(packaged.functions, env);
@@ -102,6 +119,7 @@ export async function connectToRunningCloud(
       activityStreamName: environmentValue(connection.functions, 'ACTIVITY_STREAM_NAME'),
       analyticsTableName: environmentValue(connection.functions, 'ANALYTICS_TABLE'),
       deadLetterQueues,
+      issueToken,
       close: () => connection.close(),
     };
   } catch (error) {

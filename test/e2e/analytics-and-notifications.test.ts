@@ -13,9 +13,8 @@ let cloud: LocalCloud;
 let mqtt: MqttClient;
 const received: Array<{ topic: string; payload: Record<string, unknown> }> = [];
 
-/** POSTs to this test's cloud. */
-const post = (path: string, body: unknown, headers?: Record<string, string>) =>
-  postJson(cloud, path, body, headers);
+/** POSTs to this test's cloud as the customer `as`. */
+const post = (as: string, path: string, body: unknown) => postJson(cloud, path, body, { as });
 
 /**
  * Puts status changes on the stream directly, as processOrder would; returns their sequence numbers. One partition
@@ -72,13 +71,13 @@ afterAll(async () => {
 describe('analytics and notifications on the local cloud', () => {
   it('tells a subscriber of orders/+/+/status that an order is PLACED, PAID and FULFILLED, in that order', async () => {
     // Act
-    const placed = await post('/orders', {
+    const placed = await post('cust-watcher', '/orders', {
       customerId: 'cust-watcher',
       currency: 'EUR',
       items: [{ sku: 'BOOK-1', quantity: 1, unitPrice: 1500 }],
     });
     const orderId = String(placed.body.orderId);
-    await post(`/orders/${orderId}/pay`, { amount: placed.body.total });
+    await post('cust-watcher', `/orders/${orderId}/pay`, { amount: placed.body.total });
 
     // Assess
     const topic = `orders/cust-watcher/${orderId}/status`;

@@ -5,7 +5,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
 import { readStreamData } from '../../local/load/observe.js';
-import { postJson, refOf, startTestCloud } from '../support/local-cloud.js';
+import { getJson, postJson, refOf, startTestCloud } from '../support/local-cloud.js';
 import { waitFor } from '../support/wait-for.js';
 
 const FAULTY_CUSTOMER = 'cust-faulty';
@@ -22,21 +22,20 @@ const order = (customerId: string, unitPrice = 2500) => ({
   items: [{ sku: 'BOOK-1', quantity: 2, unitPrice }],
 });
 
-/** POSTs to this test's cloud. */
-const post = (path: string, body: unknown, headers?: Record<string, string>) =>
-  postJson(cloud, path, body, headers);
+/** POSTs to this test's cloud as the customer `as`. */
+const post = (as: string, path: string, body: unknown) => postJson(cloud, path, body, { as });
 
 async function placeAndPay(customerId: string): Promise<string> {
-  const placed = await post('/orders', order(customerId));
+  const placed = await post(customerId, '/orders', order(customerId));
   const orderId = String(placed.body.orderId);
-  const paid = await post(`/orders/${orderId}/pay`, { amount: placed.body.total });
+  const paid = await post(customerId, `/orders/${orderId}/pay`, { amount: placed.body.total });
   expect(paid.status).toBe(202);
   return orderId;
 }
 
 async function statusOf(orderId: string): Promise<unknown> {
-  const response = await fetch(`${cloud.endpoints.http}/orders/${orderId}`);
-  return ((await response.json()) as { status?: unknown }).status;
+  const response = await getJson(cloud, `/orders/${orderId}`, { as: 'ops', scopes: ['orders/admin'] });
+  return response.body.status;
 }
 
 async function activityOf(orderId: string) {
@@ -96,8 +95,8 @@ describe('fan-out and fulfillment on the local cloud', () => {
 
   it('sends an order of total ≥ 100000 to review and a smaller one not', async () => {
     // Act
-    const big = await post('/orders', order('cust-big', 60_000));
-    const small = await post('/orders', order('cust-small', 40_000));
+    const big = await post('cust-big', '/orders', order('cust-big', 60_000));
+    const small = await post('cust-small', '/orders', order('cust-small', 40_000));
 
     // Assess
     const bigId = String(big.body.orderId);
@@ -126,7 +125,7 @@ describe('fan-out and fulfillment on the local cloud', () => {
 
   it('applies the same event once when SNS delivers it twice', async () => {
     // Prepare
-    const placed = await post('/orders', order('cust-twice'));
+    const placed = await post('cust-twice', '/orders', order('cust-twice'));
     const orderId = String(placed.body.orderId);
     const placedEvent = await waitFor(async () => (await activityOf(orderId))[0]);
 
@@ -159,7 +158,7 @@ describe('fan-out and fulfillment on the local cloud', () => {
         },
       }),
     );
-    await post(`/orders/${orderId}/pay`, { amount: placed.body.total });
+    await post('cust-twice', `/orders/${orderId}/pay`, { amount: placed.body.total });
 
     // Assess: the pay came after the repeat in the same group, so once it is fulfilled the repeat was consumed.
     await waitFor(async () => (await statusOf(orderId)) === 'FULFILLED');

@@ -2,7 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
-import { postJson, refOf, startTestCloud, tapTopic } from '../support/local-cloud.js';
+import { getJson, postJson, refOf, startTestCloud, tapTopic } from '../support/local-cloud.js';
 
 let cloud: LocalCloud;
 let tap: Awaited<ReturnType<typeof tapTopic>>;
@@ -18,7 +18,7 @@ const orderBody = {
 
 /** POSTs to this test's cloud. */
 const post = (path: string, body: unknown, headers?: Record<string, string>) =>
-  postJson(cloud, path, body, headers);
+  postJson(cloud, path, body, { as: 'cust-e2e' }, headers);
 
 async function storedOrder(orderId: string) {
   const { Item } = await cloud.clients.dynamodb.send(
@@ -80,14 +80,14 @@ describe('the order intake on the local cloud', () => {
     await tap.receive(1, { orderId });
 
     // Act
-    const fetched = await fetch(`${cloud.endpoints.http}/orders/${orderId}`);
+    const fetched = await getJson(cloud, `/orders/${orderId}`, { as: 'cust-e2e' });
     const cancelled = await post(`/orders/${orderId}/cancel`, { reason: 'changed my mind' });
     const cancelledAgain = await post(`/orders/${orderId}/cancel`, {});
     const paidAfterCancel = await post(`/orders/${orderId}/pay`, { amount: 4248 });
 
     // Assess
     expect(fetched.status).toBe(200);
-    expect(await fetched.json()).toEqual(created.body);
+    expect(fetched.body).toEqual(created.body);
     expect([cancelled.status, cancelled.body.status, cancelled.body.version]).toEqual([202, 'CANCELLED', 2]);
     expect(cancelledAgain.status).toBe(409);
     expect(paidAfterCancel.status).toBe(409);
@@ -121,7 +121,7 @@ describe('the order intake on the local cloud', () => {
     // Act
     const invalid = await post('/orders', { ...orderBody, customerId: 'cust/42' });
     const malformed = await post('/orders', '{"customerId":');
-    const unknown = await fetch(`${cloud.endpoints.http}/orders/00000000-0000-4000-8000-000000000000`);
+    const unknown = await getJson(cloud, '/orders/00000000-0000-4000-8000-000000000000', { as: 'cust-e2e' });
 
     // Assess
     expect(invalid.status).toBe(400);

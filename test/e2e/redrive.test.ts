@@ -16,9 +16,8 @@ const statuses: Array<{ topic: string; status: unknown; seq: unknown }> = [];
 /** Parked by the poison test, put back by the next one. */
 const parkedIds: string[] = [];
 
-/** POSTs to this test's cloud. */
-const post = (path: string, body: unknown, headers?: Record<string, string>) =>
-  postJson(cloud, path, body, headers);
+/** POSTs to this test's cloud as the customer `as`. */
+const post = (as: string, path: string, body: unknown) => postJson(cloud, path, body, { as });
 
 /** Runs `npm run redrive -- <args>` against this test's cloud (the command's code, in this process). */
 async function npmRunRedrive(...args: string[]): Promise<RedriveReport> {
@@ -49,14 +48,14 @@ afterAll(async () => {
 describe('DLQ redrive on the local cloud', () => {
   it('brings an order whose events went to the DLQ back, in order, once the consumer is fixed', async () => {
     // Prepare: with the fault on, the order's events fail five times each and land in the fulfillment DLQ.
-    const placed = await post('/orders', {
+    const placed = await post(CUSTOMER, '/orders', {
       customerId: CUSTOMER,
       currency: 'EUR',
       items: [{ sku: 'BOOK-1', quantity: 1, unitPrice: 1500 }],
     });
     const orderId = String(placed.body.orderId);
-    await post(`/orders/${orderId}/pay`, { amount: placed.body.total });
-    await post(`/orders/${orderId}/cancel`, { reason: 'too slow' });
+    await post(CUSTOMER, `/orders/${orderId}/pay`, { amount: placed.body.total });
+    await post(CUSTOMER, `/orders/${orderId}/cancel`, { reason: 'too slow' });
     await waitFor(async () => (await messagesIn(cloud, 'FulfillmentDlq')) === 3, {
       timeoutMs: 80_000,
       intervalMs: 500,
@@ -91,7 +90,7 @@ describe('DLQ redrive on the local cloud', () => {
   it('parks a poison message after the redrive limit (3), and reports it', async () => {
     // Prepare: a consumer that keeps failing for one customer's orders.
     cloud.setFunctionEnvironment('processOrder', { ORDERFLOW_FAULT_CUSTOMER_ID: 'cust-poison' });
-    const placed = await post('/orders', {
+    const placed = await post('cust-poison', '/orders', {
       customerId: 'cust-poison',
       currency: 'EUR',
       items: [{ sku: 'PEN-7', quantity: 1, unitPrice: 250 }],

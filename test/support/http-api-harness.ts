@@ -42,6 +42,7 @@ export async function startApi(
     routes,
     region: 'eu-west-1',
     accountId: ACCOUNT_ID,
+    jwks: { keys: [] },
     invoke: async (functionName, event) => {
       const invocation = { functionName, event: event as APIGatewayProxyEventV2 };
       invocations.push(invocation);

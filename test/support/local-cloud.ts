@@ -7,6 +7,7 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
+import { generateSigningKey } from '../../local/auth/signing-key.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local/cloud.js';
 
 /** Every port 0: the end-to-end tests never collide with a running `npm start`. */
@@ -21,7 +22,10 @@ const EPHEMERAL_PORTS = {
   lambda: 0,
 };
 
-/** Starts the local cloud from the stack packaged once for this test run, quietly, on ephemeral ports. */
+/**
+ * Starts the local cloud from the stack packaged once for this test run, quietly, on ephemeral ports, trusting a
+ * signing key of its own (kept in memory: a test never writes the checkout's key).
+ */
 export async function startTestCloud(
   options: Pick<LocalCloudOptions, 'functionEnvironment' | 'maxVisibilityTimeoutSeconds'> = {},
 ): Promise<{ cloud: LocalCloud; logs: string[] }> {
@@ -30,23 +34,55 @@ export async function startTestCloud(
     ...options,
     packageDir: inject('packageDirs').local,
     ports: EPHEMERAL_PORTS,
+    signingKey: await generateSigningKey(),
     functionOutput: process.env.ORDERFLOW_TEST_FUNCTION_OUTPUT === 'inherit' ? 'inherit' : 'silent',
     log: (line) => logs.push(line),
   });
   return { cloud, logs };
 }
 
-/** POSTs a JSON body (a string is sent as it is) to the cloud's HTTP API: the status, headers and parsed body. */
+/** Who sends a request: a customer (the token's `sub`), with scopes if any; `null` sends no token at all. */
+export type Sender = { as: string; scopes?: readonly string[] } | null;
+
+/** The `authorization` header of a local token for the sender (none for `null`). */
+export async function authorizationFor(cloud: LocalCloud, sender: Sender): Promise<Record<string, string>> {
+  if (sender === null) return {};
+  return { authorization: `Bearer ${await cloud.issueToken({ sub: sender.as, scopes: sender.scopes })}` };
+}
+
+export interface JsonAnswer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/**
+ * POSTs a JSON body (a string is sent as it is) to the cloud's HTTP API as `sender`: the status, headers and parsed
+ * body.
+ */
 export async function postJson(
   cloud: LocalCloud,
   path: string,
   body: unknown,
+  sender: Sender,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+): Promise<JsonAnswer> {
   const response = await fetch(`${cloud.endpoints.http}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...(await authorizationFor(cloud, sender)), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+/** GETs a path of the cloud's HTTP API as `sender`. */
+export async function getJson(cloud: LocalCloud, path: string, sender: Sender): Promise<JsonAnswer> {
+  const response = await fetch(`${cloud.endpoints.http}${path}`, {
+    headers: await authorizationFor(cloud, sender),
   });
   return {
     status: response.status,

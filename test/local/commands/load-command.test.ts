@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +90,7 @@ describe('npm run load: the command line', () => {
       activityStreamName: 'stream',
       analyticsTableName: 'table',
       deadLetterQueues: [],
+      issueToken: async () => 'a-token',
       close: () => {},
     };
     const io = capturedIo();
@@ -104,6 +106,37 @@ describe('npm run load: the command line', () => {
     expect(io.stderr[0]).toContain(`nothing answers at http://127.0.0.1:${port}`);
     expect(io.stderr[1]).toContain('Is the local cloud running (npm start)?');
     expect(io.stdout).toEqual([]);
+  });
+
+  it('says the local cloud trusts another signing key when it answers 401 to the run’s token', async () => {
+    // Prepare
+    const server = createHttpServer((_request, response) => {
+      response.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"Unauthorized"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const target: LoadTarget = {
+      httpUrl: `http://127.0.0.1:${port}`,
+      mqttUrl: `mqtt://127.0.0.1:${port}`,
+      clients: {} as LoadTarget['clients'],
+      activityStreamName: 'stream',
+      analyticsTableName: 'table',
+      deadLetterQueues: [],
+      issueToken: async () => 'a-token-of-another-key',
+      close: () => {},
+    };
+    const io = capturedIo();
+
+    // Act
+    const code = await loadCommand(['--orders', '1', '--concurrency', '1'], async () => target, io, {
+      isTTY: false,
+      write: () => {},
+    }).finally(() => server.close());
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr.join('\n')).toContain("refuses this checkout's tokens (401)");
+    expect(io.stderr.join('\n')).toContain('restart `npm start`');
   });
 
   it('says to start the local cloud when the emulators refuse the connection', async () => {
