@@ -75,7 +75,7 @@ function tokenOf(authorizer: RouteAuthorizer, headers: IncomingHttpHeaders): str
     const value = name === undefined ? undefined : headers[name];
     const text = (Array.isArray(value) ? value[0] : value)?.trim();
     if (text === undefined || text === '') continue;
-    const token = text.replace(/^Bearer\s+/i, '').trim();
+    const token = text.replace(/^Bearer(\s+|$)/i, '').trim();
     if (token !== '') return token;
   }
   return undefined;

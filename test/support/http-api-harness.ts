@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { JSONWebKeySet } from 'jose';
 import { type HttpApi, startHttpApi } from '../../local/http-api/http-api-server.js';
 import type { InvokeOutcome } from '../../local/runtime/types.js';
 import type { LocalRoute } from '../../local/template/model.js';
@@ -28,13 +29,17 @@ export async function stopApi(): Promise<void> {
   api = undefined;
 }
 
-/** Starts the router with a fake invoke that records each event and answers with `answer`. */
+/**
+ * Starts the router with a fake invoke that records each event and answers with `answer`; its JWT authorizers
+ * trust the keys of `jwks` (none by default).
+ */
 export async function startApi(
   routes: LocalRoute[],
   answer: (invocation: Invocation) => InvokeOutcome | Promise<InvokeOutcome> = ({ functionName }) => ({
     status: 'ok',
     result: { statusCode: 200, body: functionName },
   }),
+  jwks: JSONWebKeySet = { keys: [] },
 ): Promise<{ api: HttpApi; invocations: Invocation[] }> {
   const invocations: Invocation[] = [];
   api = await startHttpApi({
@@ -42,7 +47,7 @@ export async function startApi(
     routes,
     region: 'eu-west-1',
     accountId: ACCOUNT_ID,
-    jwks: { keys: [] },
+    jwks,
     invoke: async (functionName, event) => {
       const invocation = { functionName, event: event as APIGatewayProxyEventV2 };
       invocations.push(invocation);
