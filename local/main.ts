@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { type LocalCloud, startLocalCloud } from './cloud.js';
+import { JWKS_PATH } from './http-api/http-api-server.js';
 import { NPM_START_PACKAGE_DIR, packageStack } from './package-stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -69,9 +70,12 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
     `             up to ${cloud.functionConcurrency} execution environments per function, one invocation each at a time`,
     '             (ORDERFLOW_FUNCTION_CONCURRENCY); event source status lines every 5 s while records fail',
     '',
-    'Try:',
-    `  curl -si ${endpoints.http}/orders -H 'content-type: application/json' \\`,
+    'Try (every route wants a token of the local issuer; `npm run -s token -- --sub <customerId>` prints one):',
+    `  curl -si ${endpoints.http}/orders -H "authorization: Bearer $(npm run -s token -- --sub cust-42)" \\`,
+    `    -H 'content-type: application/json' \\`,
     `    -d '{"customerId":"cust-42","currency":"EUR","items":[{"sku":"BOOK-1","quantity":2,"unitPrice":1999}]}'`,
+    `  curl -s ${endpoints.http}/orders/<orderId> -H "authorization: Bearer $(npm run -s token -- --sub cust-42)"`,
+    `  (tokens are checked against ${endpoints.http}${JWKS_PATH}, the local cloud's own key)`,
     `  npx mqtt sub -h 127.0.0.1 -p ${mqttPort} -t 'orders/#' -v`,
     '  npx serverless invoke local --stage local -f createOrder -p events/create-order.json',
     '  npm run load -- --orders 300 --concurrency 10',

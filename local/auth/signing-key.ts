@@ -1,12 +1,11 @@
 import type { webcrypto } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { PROJECT_ROOT } from '../package-stack.js';
 
 type CryptoKey = webcrypto.CryptoKey;
-
-import { PROJECT_ROOT } from '../package-stack.js';
 
 /**
  * The local cloud's own token signing key: an RSA key pair (API Gateway's JWT authorizers verify RS256), made once
@@ -38,7 +37,7 @@ export async function generateSigningKey(): Promise<LocalSigningKey> {
 
 /**
  * The checkout's signing key: read from `file`, or made and written there (readable by its owner only) when there
- * is none. Two processes starting at once agree: the second finds the first's file (exclusive create) and reads it.
+ * is none. Two processes starting at once agree: the second finds the first's file and reads it.
  */
 export async function loadOrCreateSigningKey(file = SIGNING_KEY_FILE): Promise<LocalSigningKey> {
   const existing = await readSigningKey(file);
@@ -46,14 +45,20 @@ export async function loadOrCreateSigningKey(file = SIGNING_KEY_FILE): Promise<L
   const key = await generateSigningKey();
   const privateJwk = { ...(await exportJWK(key.privateKey)), kid: key.kid, alg: SIGNING_ALGORITHM };
   await mkdir(dirname(file), { recursive: true });
+  // Written whole under a name of its own, then linked into place: a reader never sees half a key, and of two
+  // processes linking at once the second gets EEXIST and reads the first's.
+  const draft = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(draft, `${JSON.stringify(privateJwk, null, 2)}\n`, { mode: 0o600 });
   try {
-    await writeFile(file, `${JSON.stringify(privateJwk, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    await link(draft, file);
     return key;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const written = await readSigningKey(file);
-    if (written === undefined) throw new Error(`${file} was being written by another process; try again`);
+    if (written === undefined) throw new Error(`${file} is empty: delete it and a new key is made`);
     return written;
+  } finally {
+    await unlink(draft);
   }
 }
 

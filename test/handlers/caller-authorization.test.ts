@@ -1,6 +1,7 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { readCaller } from '../../shared/http/caller.js';
 import { apiEvent, DEFAULT_CALLER_ID, lambdaContext } from '../support/api-event.js';
 import { CREATE_ORDER_TOTAL, createOrderBody, orderIdOf } from '../support/order-fixtures.js';
 import {
@@ -10,6 +11,7 @@ import {
   orderCommandEvent,
   useOrderWorld,
 } from '../support/order-world.js';
+import { httpSamples } from '../support/sample-events.js';
 
 const world = new OrderWorld();
 const handlers = useOrderWorld(world);
@@ -195,4 +197,34 @@ describe('who may do what: the token sub is the customer', () => {
       expect(world.timeline()).toEqual([]);
     },
   );
+});
+
+describe('the sample HTTP events of events/ (what `serverless invoke local -p` sends)', () => {
+  const samples = httpSamples();
+
+  it('are all there', () => {
+    expect(samples.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['create-order.json', 'get-order.json']),
+    );
+  });
+
+  it.each(samples)('%s carries the claims the JWT authorizer adds, of a customer', (_name, event) => {
+    // Act
+    const caller = readCaller(event);
+
+    // Assess
+    expect(caller.customerId).toMatch(/^cust-/);
+  });
+
+  it.each(
+    samples.filter(
+      ([name]) => name.startsWith('create-order') && !name.includes('invalid') && !name.includes('malformed'),
+    ),
+  )('%s places an order for the token’s own customer', (_name, event) => {
+    // Act
+    const body = JSON.parse(event.body ?? '{}') as { customerId?: unknown };
+
+    // Assess
+    expect(body.customerId).toBe(readCaller(event).customerId);
+  });
 });
