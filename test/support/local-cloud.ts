@@ -24,17 +24,17 @@ const EPHEMERAL_PORTS = {
 
 /**
  * Starts the local cloud from the stack packaged once for this test run, quietly, on ephemeral ports, trusting a
- * signing key of its own (kept in memory: a test never writes the checkout's key).
+ * signing key of its own unless given one (kept in memory: a test never writes the checkout's key).
  */
 export async function startTestCloud(
-  options: Pick<LocalCloudOptions, 'functionEnvironment' | 'maxVisibilityTimeoutSeconds'> = {},
+  options: Pick<LocalCloudOptions, 'functionEnvironment' | 'maxVisibilityTimeoutSeconds' | 'signingKey'> = {},
 ): Promise<{ cloud: LocalCloud; logs: string[] }> {
   const logs: string[] = [];
   const cloud = await startLocalCloud({
     ...options,
     packageDir: inject('packageDirs').local,
     ports: EPHEMERAL_PORTS,
-    signingKey: await generateSigningKey(),
+    signingKey: options.signingKey ?? (await generateSigningKey()),
     functionOutput: process.env.ORDERFLOW_TEST_FUNCTION_OUTPUT === 'inherit' ? 'inherit' : 'silent',
     log: (line) => logs.push(line),
   });
