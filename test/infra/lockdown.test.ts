@@ -34,6 +34,10 @@ describe.each(['dev', 'local'] as const)('the %s stage template, locked down', (
       'AWS::DynamoDB::Table',
       'AWS::SQS::QueuePolicy',
       'AWS::SNS::TopicPolicy',
+      'AWS::ApiGatewayV2::Route',
+      'AWS::ApiGatewayV2::Authorizer',
+      'AWS::ApiGatewayV2::Stage',
+      'AWS::Logs::LogGroup',
     ].map((type) => [type, resourcesOfType(template, type).length]);
 
     expect(Object.fromEntries(counts)).toEqual({
@@ -44,6 +48,10 @@ describe.each(['dev', 'local'] as const)('the %s stage template, locked down', (
       'AWS::DynamoDB::Table': 6,
       'AWS::SQS::QueuePolicy': 2,
       'AWS::SNS::TopicPolicy': 1,
+      'AWS::ApiGatewayV2::Route': 4,
+      'AWS::ApiGatewayV2::Authorizer': 1,
+      'AWS::ApiGatewayV2::Stage': 1,
+      'AWS::Logs::LogGroup': 10,
     });
   });
 });
@@ -187,6 +195,41 @@ describe('the lockdown checker', () => {
         );
       },
       expected: 'OrderflowKey: key policy denies no request without TLS',
+    },
+    {
+      mutation: 'a route without the authorizer',
+      make: (copy) => {
+        const route = getResource(copy, 'HttpApiRoutePostOrdersOrderidVarPay');
+        route.Properties = { ...route.Properties, AuthorizationType: 'NONE' };
+        delete route.Properties.AuthorizerId;
+      },
+      expected:
+        'HttpApiRoutePostOrdersOrderidVarPay (POST /orders/{orderId}/pay): route not behind a JWT authorizer',
+    },
+    {
+      mutation: 'a route whose authorizer is not in the template',
+      make: (copy) => setProperty(copy, 'HttpApiRouteGetOrdersOrderidVar', 'AuthorizerId', 'abc123'),
+      expected:
+        'HttpApiRouteGetOrdersOrderidVar (GET /orders/{orderId}): AuthorizerId names no JWT authorizer',
+    },
+    {
+      mutation: 'a JWT authorizer without an audience',
+      make: (copy) =>
+        setProperty(copy, 'HttpApiAuthorizerCustomerJwt', 'JwtConfiguration', {
+          Issuer: 'https://issuer.example/',
+          Audience: [],
+        }),
+      expected: 'HttpApiAuthorizerCustomerJwt: JWT authorizer without an audience',
+    },
+    {
+      mutation: 'an HTTP API stage without access logging',
+      make: (copy) => deleteProperty(copy, 'HttpApiStage', 'AccessLogSettings'),
+      expected: 'HttpApiStage: HTTP API stage without access logging',
+    },
+    {
+      mutation: 'a log group without retention',
+      make: (copy) => deleteProperty(copy, 'GetOrderLogGroup', 'RetentionInDays'),
+      expected: 'GetOrderLogGroup: log group without RetentionInDays',
     },
   ])('names $mutation', ({ make, expected }) => {
     const copy = structuredClone(template);

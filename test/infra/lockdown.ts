@@ -21,6 +21,8 @@ import {
  * - Every topic, queue, stream and table encrypted with a customer managed key of the stack (a Ref or GetAtt to an
  *   `AWS::KMS::Key` of the template), never an AWS-owned or AWS managed key (`alias/aws/…`).
  * - Every queue, topic and key under a policy that denies any request without TLS, to anyone.
+ * - Every route of an HTTP API behind a JWT authorizer of the template that names an https issuer and an audience.
+ * - Access logging on every HTTP API stage, and a retention on every log group (none keeps logs forever).
  */
 export function lockdownViolations(template: CfnTemplate): string[] {
   return [
@@ -28,6 +30,8 @@ export function lockdownViolations(template: CfnTemplate): string[] {
     ...wildcardResources(template),
     ...unencrypted(template),
     ...withoutTlsDeny(template),
+    ...withoutAuthorizer(template),
+    ...unlogged(template),
   ];
 }
 
@@ -215,4 +219,48 @@ function matches(pattern: string, action: string): boolean {
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${expression}$`, 'i').test(action);
+}
+
+function withoutAuthorizer(template: CfnTemplate): string[] {
+  const problems: string[] = [];
+  const authorizers = new Map(resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer'));
+  for (const [logicalId, route] of resourcesOfType(template, 'AWS::ApiGatewayV2::Route')) {
+    const routeKey = String(propertyAt(route, ['RouteKey']));
+    if (propertyAt(route, ['AuthorizationType']) !== 'JWT') {
+      problems.push(`${logicalId} (${routeKey}): route not behind a JWT authorizer`);
+      continue;
+    }
+    const authorizerId = referencedLogicalId(propertyAt(route, ['AuthorizerId']));
+    const authorizer = authorizerId === undefined ? undefined : authorizers.get(authorizerId);
+    if (authorizer === undefined || propertyAt(authorizer, ['AuthorizerType']) !== 'JWT') {
+      problems.push(`${logicalId} (${routeKey}): AuthorizerId names no JWT authorizer of the template`);
+      continue;
+    }
+    const issuer = propertyAt(authorizer, ['JwtConfiguration', 'Issuer']);
+    const audience = asList(propertyAt(authorizer, ['JwtConfiguration', 'Audience']));
+    if (typeof issuer !== 'string' || !issuer.startsWith('https://')) {
+      problems.push(`${authorizerId}: JWT authorizer without an https issuer`);
+    }
+    if (audience.length === 0 || audience.some((value) => typeof value !== 'string' || value === '')) {
+      problems.push(`${authorizerId}: JWT authorizer without an audience`);
+    }
+  }
+  return [...new Set(problems)];
+}
+
+function unlogged(template: CfnTemplate): string[] {
+  const problems: string[] = [];
+  for (const [logicalId, stage] of resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')) {
+    const destination = propertyAt(stage, ['AccessLogSettings', 'DestinationArn']);
+    const format = propertyAt(stage, ['AccessLogSettings', 'Format']);
+    if (destination === undefined || typeof format !== 'string' || format === '') {
+      problems.push(`${logicalId}: HTTP API stage without access logging`);
+    }
+  }
+  for (const [logicalId, group] of resourcesOfType(template, 'AWS::Logs::LogGroup')) {
+    if (typeof propertyAt(group, ['RetentionInDays']) !== 'number') {
+      problems.push(`${logicalId}: log group without RetentionInDays (kept forever)`);
+    }
+  }
+  return problems;
 }

@@ -402,7 +402,7 @@ describe('provisionStack', () => {
     });
   });
 
-  it('routes each HTTP API route to the function of its integration', () => {
+  it('routes each HTTP API route to the function of its integration, behind its JWT authorizer if it names one', () => {
     // Act
     const routes = [...stack.routes].sort((a, b) => a.routeKey.localeCompare(b.routeKey));
 
@@ -411,8 +411,48 @@ describe('provisionStack', () => {
     expect(routes).toEqual([
       { routeKey: '$default', method: 'ANY', path: '$default', ...createOrder },
       { routeKey: 'GET /orders/{orderId}', method: 'GET', path: '/orders/{orderId}', ...createOrder },
-      { routeKey: 'POST /orders', method: 'POST', path: '/orders', ...createOrder },
+      {
+        routeKey: 'POST /orders',
+        method: 'POST',
+        path: '/orders',
+        ...createOrder,
+        authorizer: {
+          name: 'customerJwt',
+          issuer: 'https://auth.orderflow.localhost/',
+          audience: ['orderflow-api'],
+          identitySource: ['$request.header.Authorization'],
+          scopes: ['orders/place'],
+        },
+      },
     ]);
+  });
+
+  it.each([
+    {
+      change: 'an AWS_IAM route',
+      route: { AuthorizationType: 'AWS_IAM' },
+      message: 'AWS_IAM is not checked locally; only JWT authorizers are (route POST /orders)',
+    },
+    {
+      change: 'a route naming an authorizer the template lacks',
+      route: { AuthorizerId: 'abc123' },
+      message: 'names abc123, which is no JWT authorizer of this template (route POST /orders)',
+    },
+  ])('refuses $change rather than leave it open', async ({ route, message }) => {
+    // Prepare
+    const template = structuredClone(packaged.template);
+    const resource = template.Resources.HttpApiRoutePostOrders as { Properties: Record<string, unknown> };
+    Object.assign(resource.Properties, route);
+
+    // Act
+    const provisioning = provisionStack(template, {
+      clients,
+      region: packaged.region,
+      stackName: packaged.stackName,
+    });
+
+    // Assess
+    await expect(provisioning).rejects.toThrow(message);
   });
 
   it('maps each event source mapping with its options and the defaults of the rest', async () => {
