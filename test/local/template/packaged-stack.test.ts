@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackTemplate } from '../../../local/template/packaged-stack.js';
-import { deadLetterQueuesOf, loadPackagedStack } from '../../../local/template/packaged-stack.js';
+import {
+  deadLetterQueuesOf,
+  loadPackagedStack,
+  theJwtAuthorizer,
+} from '../../../local/template/packaged-stack.js';
 import { writePackageDir } from '../../support/fixture-package.js';
 
 const REGION = 'eu-west-1';
@@ -46,6 +50,35 @@ describe('loadPackagedStack', () => {
       `Run \`npx serverless package --stage local --package ${emptyDir}\` first`,
     );
     await rm(emptyDir, { recursive: true, force: true });
+  });
+
+  it('derives the JWT authorizer local tokens are made for: its issuer and audience', async () => {
+    // Act
+    const packaged = await loadPackagedStack(packageDir);
+
+    // Assess
+    expect(theJwtAuthorizer(packaged)).toEqual({
+      logicalId: 'HttpApiAuthorizerCustomerJwt',
+      name: 'customerJwt',
+      issuer: 'https://auth.orderflow.localhost/',
+      audience: ['orderflow-api'],
+    });
+  });
+
+  it('says when a package has no JWT authorizer, or several, to make local tokens for', () => {
+    // Prepare
+    const one = { logicalId: 'A', name: 'a', issuer: 'https://a.example/', audience: ['api'] };
+
+    // Act
+    const none = () => theJwtAuthorizer({ directory: '/pkg', jwtAuthorizers: [] });
+    const several = () =>
+      theJwtAuthorizer({ directory: '/pkg', jwtAuthorizers: [one, { ...one, name: 'b' }] });
+
+    // Assess
+    expect(none).toThrow('The package in /pkg declares no JWT authorizer with a plain-string issuer');
+    expect(several).toThrow(
+      'The package declares several JWT authorizers (a, b); local tokens are made for one only',
+    );
   });
 
   it('derives the functions, queue names and dead-letter queues the template declares', async () => {
