@@ -20,6 +20,20 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A target whose HTTP API and broker are at `port` (nothing else is reached before they answer). */
+function targetAt(port: number): LoadTarget {
+  return {
+    httpUrl: `http://127.0.0.1:${port}`,
+    mqttUrl: `mqtt://127.0.0.1:${port}`,
+    clients: {} as LoadTarget['clients'],
+    activityStreamName: 'stream',
+    analyticsTableName: 'table',
+    deadLetterQueues: [],
+    issueToken: async () => 'a-token-of-this-checkout',
+    close: () => {},
+  };
+}
+
 describe('npm run load: the command line', () => {
   it('takes the orders, the clients, the cancel ratio and the settle deadline', () => {
     // Act
@@ -83,16 +97,7 @@ describe('npm run load: the command line', () => {
   it('says to start the local cloud when nothing listens, with exit code 1', async () => {
     // Prepare
     const port = await closedPort();
-    const target: LoadTarget = {
-      httpUrl: `http://127.0.0.1:${port}`,
-      mqttUrl: `mqtt://127.0.0.1:${port}`,
-      clients: {} as LoadTarget['clients'],
-      activityStreamName: 'stream',
-      analyticsTableName: 'table',
-      deadLetterQueues: [],
-      issueToken: async () => 'a-token',
-      close: () => {},
-    };
+    const target = targetAt(port);
     const io = capturedIo();
 
     // Act
@@ -115,16 +120,7 @@ describe('npm run load: the command line', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    const target: LoadTarget = {
-      httpUrl: `http://127.0.0.1:${port}`,
-      mqttUrl: `mqtt://127.0.0.1:${port}`,
-      clients: {} as LoadTarget['clients'],
-      activityStreamName: 'stream',
-      analyticsTableName: 'table',
-      deadLetterQueues: [],
-      issueToken: async () => 'a-token-of-another-key',
-      close: () => {},
-    };
+    const target = targetAt(port);
     const io = capturedIo();
 
     // Act
