@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SignJWT } from 'jose';
+import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signLocalToken } from '../../../local/auth/local-token.js';
 import { generateSigningKey, type LocalSigningKey } from '../../../local/auth/signing-key.js';
@@ -129,6 +129,16 @@ describe('the local JWT authorizer', () => {
         new SignJWT({ sub: 'cust_42', iss: ISSUER, aud: AUDIENCE, exp: inAnHour() })
           .setProtectedHeader({ alg: 'HS256', kid: trusted.kid })
           .sign(new TextEncoder().encode('a-secret-anyone-could-guess-0123456789')),
+      'the token is not signed with an RSA algorithm',
+    ],
+    [
+      'that is not signed at all (alg none)',
+      async () =>
+        new UnsecuredJWT({ sub: 'cust_42' })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime('1h')
+          .encode(),
       'the token is not signed with an RSA algorithm',
     ],
   ])('answers 401 to a token %s, saying why', async (_case, makeToken, description) => {
