@@ -9,8 +9,8 @@ import { createOrderPortsFromEnv } from '../shared/wiring/order-ports.js';
 const ports = createOrderPortsFromEnv();
 
 const command = makeIdempotentCommand<{ body: CreateOrderBody }>(
-  async ({ caller, idempotencyKey, request: { body } }) => {
-    const order = await createOrder(ports, { caller, body, idempotencyKey });
+  async ({ caller, correlationId, idempotencyKey, request: { body } }) => {
+    const order = await createOrder(ports, { caller, body, idempotencyKey, correlationId });
     return jsonResponse(201, order, { location: `/orders/${order.orderId}` });
   },
   { tableName: ports.idempotencyTable, keyPrefix: 'createOrder' },
@@ -18,10 +18,10 @@ const command = makeIdempotentCommand<{ body: CreateOrderBody }>(
 
 /** `POST /orders` */
 export const handler = httpHandler(
-  async (event, context, caller) => {
+  async (event, context, caller, correlationId) => {
     const idempotencyKey = readIdempotencyKey(event);
     const body = parseJsonBody(event, createOrderBodySchema);
-    return command({ caller, idempotencyKey, request: { body } }, context);
+    return command({ caller, correlationId, idempotencyKey, request: { body } }, context);
   },
   { method: 'POST' },
 );

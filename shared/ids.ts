@@ -1,9 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EventContext } from './core/order.js';
 
-/** A fresh event id and the current time: what the core needs to build an event, from outside the core. */
-export function newEventContext(): EventContext {
-  return { eventId: randomUUID(), now: new Date().toISOString() };
+/**
+ * A fresh event id and the current time: what the core needs to build an event, from outside the core; with the
+ * correlation id of what causes the event, when there is one.
+ */
+export function newEventContext(correlationId?: string): EventContext {
+  return {
+    eventId: randomUUID(),
+    now: new Date().toISOString(),
+    ...(correlationId === undefined ? {} : { correlationId }),
+  };
 }
 
 export function newOrderId(): string {

@@ -23,6 +23,9 @@ export function createEventBus({ client = new SNSClient({}), topicArn }: EventBu
               total: { DataType: 'Number', StringValue: String(message.attributes.total) },
               currency: { DataType: 'String', StringValue: message.attributes.currency },
               region: { DataType: 'String', StringValue: message.attributes.region },
+              ...(message.attributes.correlationId === undefined
+                ? {}
+                : { correlationId: { DataType: 'String', StringValue: message.attributes.correlationId } }),
             },
           }),
         );

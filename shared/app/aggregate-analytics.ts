@@ -1,5 +1,6 @@
 import type { ActivityRecord } from '../core/activity.js';
 import { contributionOf, SUMMARY_TOPIC_NAME, type Window, windowOf } from '../core/analytics.js';
+import { withCorrelationId } from '../core/correlation.js';
 import type { AnalyticsStore, FaultSwitch, Log, Notifier } from '../core/ports.js';
 
 export interface AnalyticsPorts {
@@ -30,7 +31,13 @@ export class AnalyticsRun {
       activity.eventId,
       contributionOf(activity),
     );
-    if (!counted) this.ports.log.info('Already counted', { eventId: activity.eventId });
+    // Records of several orders share the invocation: the keys go on each line, not on the shared logger.
+    const keys = {
+      orderId: activity.orderId,
+      ...withCorrelationId(activity.correlationId),
+      eventId: activity.eventId,
+    };
+    this.ports.log.info(counted ? 'Counted' : 'Already counted', { ...keys, window: window.windowStart });
     const windows = this.#seen.get(activity.region) ?? new Map<string, Window>();
     windows.set(window.windowStart, window);
     this.#seen.set(activity.region, windows);

@@ -15,13 +15,20 @@ export function cancelOrder(
     orderId,
     body,
     idempotencyKey,
-  }: { caller: Caller; orderId: string; body: CancelOrderBody; idempotencyKey: string | undefined },
+    correlationId,
+  }: {
+    caller: Caller;
+    orderId: string;
+    body: CancelOrderBody;
+    idempotencyKey: string | undefined;
+    correlationId?: string | undefined;
+  },
 ): Promise<Order> {
   return runOrderCommand(
     ports,
     orderId,
     { type: 'cancel', reason: body.reason, idempotencyKey },
-    newEventContext(),
+    newEventContext(correlationId),
     (order) => assertMayChange(caller, order),
   );
 }

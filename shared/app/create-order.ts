@@ -15,10 +15,15 @@ export async function createOrder(
     caller,
     body,
     idempotencyKey,
-  }: { caller: Caller; body: CreateOrderBody; idempotencyKey: string | undefined },
+    correlationId,
+  }: { caller: Caller; body: CreateOrderBody; idempotencyKey: string | undefined; correlationId?: string },
 ): Promise<Order> {
   assertMayPlaceFor(caller, body.customerId);
   const orderId = idempotencyKey === undefined ? newOrderId() : orderIdFor(idempotencyKey, body);
   ports.log.appendKeys({ orderId });
-  return placeNewOrder(ports, { orderId, body, retryable: idempotencyKey !== undefined }, newEventContext());
+  return placeNewOrder(
+    ports,
+    { orderId, body, retryable: idempotencyKey !== undefined },
+    newEventContext(correlationId),
+  );
 }

@@ -15,13 +15,20 @@ export function payOrder(
     orderId,
     body,
     idempotencyKey,
-  }: { caller: Caller; orderId: string; body: PayOrderBody; idempotencyKey: string | undefined },
+    correlationId,
+  }: {
+    caller: Caller;
+    orderId: string;
+    body: PayOrderBody;
+    idempotencyKey: string | undefined;
+    correlationId?: string | undefined;
+  },
 ): Promise<Order> {
   return runOrderCommand(
     ports,
     orderId,
     { type: 'pay', amount: body.amount, idempotencyKey },
-    newEventContext(),
+    newEventContext(correlationId),
     (order) => assertMayChange(caller, order),
   );
 }

@@ -1,4 +1,5 @@
 import { type ActivityRecord, activityOf } from '../core/activity.js';
+import { withCorrelationId } from '../core/correlation.js';
 import { describeError, SequenceGapError, TransitionNotAllowedError } from '../core/errors.js';
 import { planGroupFailures } from '../core/fifo-batch.js';
 import type { Order } from '../core/order.js';
@@ -55,6 +56,7 @@ export class FulfillmentRun {
     if (decision.kind === 'duplicate') {
       this.ports.log.info('Duplicate event acknowledged', {
         orderId: event.orderId,
+        ...withCorrelationId(event.correlationId),
         eventId: event.eventId,
         seq: event.seq,
         applied: cursor.current,
@@ -65,6 +67,14 @@ export class FulfillmentRun {
     const activities = [activityOf(event, attributes), ...(await this.#fulfilIfPaid({ event, attributes }))];
     this.#staged.push({ recordId, orderId: event.orderId, seq: event.seq, activities });
     cursor.current = event.seq;
+    // Records of several orders are applied at once: the keys go on each line, not on the shared logger.
+    this.ports.log.info('Event applied', {
+      orderId: event.orderId,
+      ...withCorrelationId(event.correlationId),
+      eventId: event.eventId,
+      seq: event.seq,
+      statuses: activities.map((activity) => activity.status),
+    });
   };
 
   /**
@@ -113,13 +123,14 @@ export class FulfillmentRun {
         this.ports.orders,
         event.orderId,
         { type: 'fulfil', idempotencyKey: event.eventId },
-        { ...newEventContext(), eventId: fulfillmentEventId },
+        { ...newEventContext(event.correlationId), eventId: fulfillmentEventId },
         byThePipeline,
       );
     } catch (error) {
       if (!(error instanceof TransitionNotAllowedError)) throw error;
       this.ports.log.info('Not fulfilled: the order changed first', {
         orderId: event.orderId,
+        ...withCorrelationId(event.correlationId),
         eventId: event.eventId,
         reason: error.message,
       });
@@ -132,6 +143,7 @@ export class FulfillmentRun {
       customerId: order.customerId,
       seq: order.version,
       occurredAt: order.updatedAt,
+      ...withCorrelationId(event.correlationId),
       data: {},
     };
     return [activityOf(fulfilled, attributes)];

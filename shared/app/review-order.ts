@@ -1,3 +1,4 @@
+import { withCorrelationId } from '../core/correlation.js';
 import { InvalidEventError } from '../core/errors.js';
 import type { Log, Notifier, ReviewCase, ReviewStore } from '../core/ports.js';
 import type { OrderEventRecord } from '../queue/order-event-record.js';
@@ -22,7 +23,11 @@ export async function reviewOrder(
   ports: ReviewPorts,
   { event, attributes }: OrderEventRecord,
 ): Promise<void> {
-  ports.log.appendKeys({ orderId: event.orderId, eventId: event.eventId });
+  ports.log.appendKeys({
+    orderId: event.orderId,
+    ...withCorrelationId(event.correlationId ?? attributes.correlationId),
+    eventId: event.eventId,
+  });
   if (event.type !== 'OrderPlaced') {
     throw new InvalidEventError(`review.fifo takes OrderPlaced only, got ${event.type}`, {
       orderId: event.orderId,

@@ -1,3 +1,4 @@
+import { withCorrelationId } from './correlation.js';
 import type { EventAttributes } from './order-event-schema.js';
 import type { OrderEvent } from './order-events.js';
 import type { OrderStatus } from './status-machine.js';
@@ -17,6 +18,8 @@ export interface ActivityRecord {
   region: string;
   seq: number;
   occurredAt: string;
+  /** The correlation id of the request that caused the change (`shared/core/correlation.ts`), when it had one. */
+  correlationId?: string;
 }
 
 /** The status change an event makes: every event type is exactly one. */
@@ -51,5 +54,6 @@ export function activityOf(
     region: attributes.region,
     seq: event.seq,
     occurredAt: event.occurredAt,
+    ...withCorrelationId(event.correlationId),
   };
 }

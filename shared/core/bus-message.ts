@@ -1,3 +1,4 @@
+import { withCorrelationId } from './correlation.js';
 import type { Order } from './order.js';
 import type { OrderEvent } from './order-events.js';
 
@@ -9,8 +10,8 @@ export interface BusMessage {
   deduplicationId: string;
   /** The event envelope as JSON. */
   body: string;
-  /** Filter-policy attributes. */
-  attributes: { eventType: string; total: number; currency: string; region: string };
+  /** Filter-policy attributes, and the correlation id when the event has one. */
+  attributes: { eventType: string; total: number; currency: string; region: string; correlationId?: string };
 }
 
 export function toBusMessage(order: Order, event: OrderEvent): BusMessage {
@@ -18,6 +19,12 @@ export function toBusMessage(order: Order, event: OrderEvent): BusMessage {
     groupId: event.orderId,
     deduplicationId: `${event.orderId}:${event.seq}`,
     body: JSON.stringify(event),
-    attributes: { eventType: event.type, total: order.total, currency: order.currency, region: order.region },
+    attributes: {
+      eventType: event.type,
+      total: order.total,
+      currency: order.currency,
+      region: order.region,
+      ...withCorrelationId(event.correlationId),
+    },
   };
 }

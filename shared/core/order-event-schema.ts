@@ -1,3 +1,4 @@
+import { CORRELATION_ID_PATTERN } from './correlation.js';
 import { MAX_ITEMS } from './money.js';
 import {
   CUSTOMER_ID_PATTERN,
@@ -18,6 +19,7 @@ const envelope = {
   customerId: z.string().check(z.regex(CUSTOMER_ID_PATTERN)),
   seq: z.number().check(z.int(), z.minimum(1)),
   occurredAt: z.iso.datetime(),
+  correlationId: z.optional(z.string().check(z.regex(CORRELATION_ID_PATTERN))),
 };
 
 export const orderEventSchema = z.discriminatedUnion('type', [
@@ -51,6 +53,7 @@ export const orderEventSchema = z.discriminatedUnion('type', [
 /** The message attributes the intake publishes with every event (SNS → SQS raw delivery keeps them). */
 export const eventAttributesSchema = z.object({
   eventType: z.string(),
+  correlationId: z.optional(z.string().check(z.regex(CORRELATION_ID_PATTERN))),
   total: z.coerce.number().check(z.int(), z.minimum(0)),
   currency: z.string().check(z.regex(/^[A-Z]{3}$/)),
   region: z.string().check(z.regex(/^[a-z]{2}-[a-z]+$/)),

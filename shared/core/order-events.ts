@@ -21,6 +21,8 @@ export type OrderEvent<T extends OrderEventType = OrderEventType> = {
     customerId: string;
     seq: number;
     occurredAt: string;
+    /** The request's correlation id (`shared/core/correlation.ts`); absent on events written before it existed. */
+    correlationId?: string;
     data: OrderEventData[K];
   };
 }[T];

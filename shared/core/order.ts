@@ -1,3 +1,4 @@
+import { withCorrelationId } from './correlation.js';
 import type { OrderflowError } from './errors.js';
 import { AmountMismatchError, TransitionNotAllowedError } from './errors.js';
 import { computeTotal } from './money.js';
@@ -50,6 +51,8 @@ export interface EventContext {
   eventId: string;
   /** ISO 8601 timestamp */
   now: string;
+  /** The correlation id of the request (or event) that causes the new event; it goes out with it. */
+  correlationId?: string | undefined;
 }
 
 export type CommandDecision =
@@ -92,6 +95,7 @@ export function placeOrder(
     customerId: body.customerId,
     seq: 1,
     occurredAt: context.now,
+    ...withCorrelationId(context.correlationId),
     data: { currency: order.currency, region: order.region, items, total },
   };
   return { order, event };
@@ -157,6 +161,7 @@ export function decideCommand(
     customerId: order.customerId,
     seq,
     occurredAt: context.now,
+    ...withCorrelationId(context.correlationId),
   };
   const event: OrderEvent = eventFor(command, order.status, base);
   const applied: LastCommand | undefined =

@@ -19,6 +19,8 @@ export interface CommandInput<R> {
   caller: Caller;
   /** The `Idempotency-Key` header; without it the command is not deduplicated. */
   idempotencyKey: string | undefined;
+  /** The request's correlation id, for the events the command publishes; not part of what a replay must match. */
+  correlationId?: string;
   /** Everything that identifies the request (path parameters, parsed body): its hash tells a replay from a misuse. */
   request: R;
 }

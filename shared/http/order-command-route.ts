@@ -10,6 +10,7 @@ import { jsonResponse } from './responses.js';
 /** What an order command's use case is given: the caller, the order, the parsed body, the request's key. */
 export interface OrderCommandRequest<B> {
   caller: Caller;
+  correlationId?: string;
   orderId: string;
   body: B;
   idempotencyKey: string | undefined;
@@ -38,18 +39,18 @@ export function orderCommandRoute<S extends z.ZodMiniType>({
   emptyBodyAllowed = false,
 }: OrderCommandRouteOptions<S>) {
   const command = makeIdempotentCommand<{ orderId: string; body: z.infer<S> }>(
-    async ({ caller, idempotencyKey, request: { orderId, body } }) =>
-      jsonResponse(202, await run({ caller, orderId, body, idempotencyKey })),
+    async ({ caller, correlationId, idempotencyKey, request: { orderId, body } }) =>
+      jsonResponse(202, await run({ caller, correlationId, orderId, body, idempotencyKey })),
     { tableName: idempotencyTable, keyPrefix: name },
   );
 
   return httpHandler(
-    async (event, context, caller) => {
+    async (event, context, caller, correlationId) => {
       const orderId = readOrderId(event);
       logger.appendKeys({ orderId });
       const idempotencyKey = readIdempotencyKey(event);
       const body = parseJsonBody(event, bodySchema, { emptyBodyAllowed });
-      return command({ caller, idempotencyKey, request: { orderId, body } }, context);
+      return command({ caller, correlationId, idempotencyKey, request: { orderId, body } }, context);
     },
     { method: 'POST' },
   );

@@ -1,5 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ActivityRecord } from '../core/activity.js';
+import { CORRELATION_ID_PATTERN } from '../core/correlation.js';
 import { InvalidEventError } from '../core/errors.js';
 import { toFieldIssues } from '../core/field-issues.js';
 import { ORDER_STATUSES } from '../core/status-machine.js';
@@ -18,6 +19,7 @@ const activityRecordSchema = z.strictObject({
   region: z.string().check(z.minLength(1)),
   seq: z.number().check(z.int(), z.minimum(1)),
   occurredAt: z.iso.datetime(),
+  correlationId: z.optional(z.string().check(z.regex(CORRELATION_ID_PATTERN))),
 });
 
 /** An activity record is a dozen short fields (well under 1 KiB): anything near this was not written by processOrder. */

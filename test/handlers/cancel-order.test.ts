@@ -60,6 +60,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
       customerId: placed.customerId,
       seq: 2,
       occurredAt: response.body.updatedAt,
+      correlationId: response.headers['x-correlation-id'],
       data: { previousStatus: 'PLACED', reason: 'Ordered the wrong size' },
     };
     expect(world.documentClient).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
@@ -71,7 +72,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
     });
     expect(world.sns).toHaveReceivedCommandExactlyOnceWith(
       PublishCommand,
-      orderEventPublish(ORDER_ID, 2, 'OrderCancelled'),
+      orderEventPublish(ORDER_ID, 2, 'OrderCancelled', String(response.headers['x-correlation-id'])),
     );
     expect(world.publishedEvents()).toEqual([pendingEvent]);
     expect(world.documentClient).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {

@@ -85,7 +85,7 @@ function postOrder(body: unknown, headers: Record<string, string> = {}): Promise
   );
 }
 
-function expectedPendingEvent(order: Record<string, unknown>, body: CreateOrderBody) {
+function expectedPendingEvent(order: Record<string, unknown>, body: CreateOrderBody, correlationId: string) {
   return {
     eventId: expect.stringMatching(UUID_PATTERN),
     type: 'OrderPlaced',
@@ -93,6 +93,7 @@ function expectedPendingEvent(order: Record<string, unknown>, body: CreateOrderB
     customerId: body.customerId,
     seq: 1,
     occurredAt: order.createdAt,
+    correlationId,
     data: { currency: body.currency, region: body.region, items: body.items, total: CREATE_ORDER_TOTAL },
   };
 }
@@ -105,15 +106,16 @@ function firstWrittenOrder(): Record<string, unknown> {
 }
 
 describe('createOrder (POST /orders)', () => {
-  it('places the order, publishes OrderPlaced and clears the outbox', async () => {
+  it('places the order, publishes OrderPlaced with the request’s correlation id and clears the outbox', async () => {
     // Prepare
     const body = createOrderBody();
 
     // Act
-    const response = await postOrder(body);
+    const response = await postOrder(body, { 'x-correlation-id': 'demo-1' });
 
     // Assess
     expect(response.statusCode).toBe(201);
+    expect(response.headers['x-correlation-id']).toBe('demo-1');
     const orderId = orderIdOf(response.body);
     expect(orderId).toMatch(UUID_PATTERN);
     expect(response.headers.location).toBe(`/orders/${orderId}`);
@@ -130,7 +132,7 @@ describe('createOrder (POST /orders)', () => {
       createdAt: expect.stringMatching(ISO_TIMESTAMP_PATTERN),
       updatedAt: response.body.createdAt,
     });
-    const pendingEvent = expectedPendingEvent(response.body, body);
+    const pendingEvent = expectedPendingEvent(response.body, body, 'demo-1');
     expect(world.documentClient).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
       TableName: ORDERS_TABLE,
       Item: { ...response.body, pendingEvent },
@@ -138,7 +140,7 @@ describe('createOrder (POST /orders)', () => {
     });
     expect(world.sns).toHaveReceivedCommandExactlyOnceWith(
       PublishCommand,
-      orderEventPublish(orderId, 1, 'OrderPlaced'),
+      orderEventPublish(orderId, 1, 'OrderPlaced', 'demo-1'),
     );
     expect(world.publishedEvents()).toEqual([
       world.documentClient.commandCalls(PutCommand)[0]?.args[0].input.Item?.pendingEvent,

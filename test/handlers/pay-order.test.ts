@@ -51,7 +51,8 @@ function paidOrder(placed: Order): Order {
   return { ...placed, status: 'PAID', version: 2, updatedAt: expect.stringMatching(ISO_TIMESTAMP_PATTERN) };
 }
 
-function orderPaidEvent(order: { orderId: string; customerId: string }) {
+/** The `OrderPaid` of a pay request; its correlation id is the request id when the request sent none. */
+function orderPaidEvent(order: { orderId: string; customerId: string }, correlationId: unknown) {
   return {
     eventId: expect.stringMatching(UUID_PATTERN),
     type: 'OrderPaid',
@@ -59,6 +60,7 @@ function orderPaidEvent(order: { orderId: string; customerId: string }) {
     customerId: order.customerId,
     seq: 2,
     occurredAt: expect.stringMatching(ISO_TIMESTAMP_PATTERN),
+    correlationId,
     data: { amount: CREATE_ORDER_TOTAL },
   };
 }
@@ -105,14 +107,14 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
     });
     expect(world.documentClient).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
       TableName: ORDERS_TABLE,
-      Item: { ...response.body, pendingEvent: orderPaidEvent(placed) },
+      Item: { ...response.body, pendingEvent: orderPaidEvent(placed, response.headers['x-correlation-id']) },
       ConditionExpression: '#version = :expectedVersion',
       ExpressionAttributeNames: { '#version': 'version' },
       ExpressionAttributeValues: { ':expectedVersion': 1 },
     });
     expect(world.sns).toHaveReceivedCommandExactlyOnceWith(
       PublishCommand,
-      orderEventPublish(ORDER_ID, 2, 'OrderPaid'),
+      orderEventPublish(ORDER_ID, 2, 'OrderPaid', String(response.headers['x-correlation-id'])),
     );
     expect(world.publishedEvents()).toEqual([
       world.documentClient.commandCalls(PutCommand)[0]?.args[0].input.Item?.pendingEvent,
@@ -287,7 +289,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
       expect(world.orders.item(ORDER_ID)).toEqual({
         ...paidOrder(placed),
         ...PAID_WITH_KEY,
-        pendingEvent: orderPaidEvent(placed),
+        pendingEvent: orderPaidEvent(placed, response.headers['x-correlation-id']),
       });
       expect(world.documentClient).not.toHaveReceivedCommand(UpdateCommand);
       expect(world.documentClient).not.toHaveReceivedCommand(DeleteCommand);

@@ -50,7 +50,8 @@ export const ORDER_EVENTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:orderf
  * The SNS Publish of an event of the test order (`CREATE_ORDER_TOTAL`, EUR, eu-west): its order as message group,
  * `orderId:seq` as deduplication id, and the four attributes the subscriptions filter on.
  */
-export function orderEventPublish(orderId: string, seq: number, eventType: string) {
+/** The `Publish` of an order's event; with the correlation id attribute when the event carries one. */
+export function orderEventPublish(orderId: string, seq: number, eventType: string, correlationId?: string) {
   return {
     TopicArn: ORDER_EVENTS_TOPIC_ARN,
     MessageGroupId: orderId,
@@ -60,6 +61,9 @@ export function orderEventPublish(orderId: string, seq: number, eventType: strin
       total: { DataType: 'Number', StringValue: String(CREATE_ORDER_TOTAL) },
       currency: { DataType: 'String', StringValue: 'EUR' },
       region: { DataType: 'String', StringValue: 'eu-west' },
+      ...(correlationId === undefined
+        ? {}
+        : { correlationId: { DataType: 'String', StringValue: correlationId } }),
     },
   };
 }
