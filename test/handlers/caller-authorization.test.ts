@@ -199,6 +199,29 @@ describe('who may do what: the token sub is the customer', () => {
   );
 });
 
+describe('the x-correlation-id of a request', () => {
+  it('is echoed on a refusal too, so a client can quote it', async () => {
+    // Act
+    const response = await createOrderAs(OTHER_CUSTOMER, { 'x-correlation-id': 'support-ticket-77' });
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(response.headers['x-correlation-id']).toBe('support-ticket-77');
+  });
+
+  it('is the request id when the header is malformed, and the order is placed all the same', async () => {
+    // Act
+    const response = await createOrderAs({ sub: DEFAULT_CALLER_ID }, { 'x-correlation-id': 'not valid/#' });
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    expect(response.headers['x-correlation-id']).toMatch(/^req-\d{8}=$/);
+    expect(world.publishedEvents()).toEqual([
+      expect.objectContaining({ correlationId: response.headers['x-correlation-id'] }),
+    ]);
+  });
+});
+
 describe('the sample HTTP events of events/ (what `serverless invoke local -p` sends)', () => {
   const samples = httpSamples();
 

@@ -148,6 +148,21 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
     });
   });
 
+  it('passes the correlation id of a status change on in its message', async () => {
+    // Prepare
+    const container = await coldStart(undefined);
+    const records = activityRecords([{ ...PAID, correlationId: 'demo-1' }]);
+
+    // Act
+    const response = await invoke(container, kinesisEvent(records));
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(iotPublishes(iotData)).toEqual([
+      { topic: STATUS_TOPIC, qos: 1, payload: { ...statusMessage(PAID), correlationId: 'demo-1' } },
+    ]);
+  });
+
   describe('the IoT data-plane endpoint', () => {
     it('asks DescribeEndpoint (iot:Data-ATS) once per container and publishes to the endpoint it names', async () => {
       // Prepare

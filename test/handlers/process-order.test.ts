@@ -23,7 +23,13 @@ import { CREATE_ORDER_TOTAL, orderItem, storedOrder } from '../support/order-fix
 import { dynamoDbThrottling, ORDERS_TABLE, orderEventPublish } from '../support/order-world.js';
 import { sqsSample } from '../support/sample-events.js';
 import type { OrderEventMessage, SqsHandler } from '../support/sqs-event.js';
-import { orderEventBody, orderEventRecord, sqsEvent, sqsRecord } from '../support/sqs-event.js';
+import {
+  orderEventBody,
+  orderEventRecord,
+  sqsEvent,
+  sqsRecord,
+  stringAttribute,
+} from '../support/sqs-event.js';
 
 const ORDER_A = '0b6c1f9e-3a2d-4e5f-8a7b-9c0d1e2f3a4b';
 const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
@@ -614,6 +620,33 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         'kinesis.PutRecords',
         'progress.Update',
       ]);
+    });
+
+    it('carries the paid event’s correlation id into its status changes, OrderFulfilled and its publish', async () => {
+      // Prepare
+      world.orders.seed(orderItem(paidOrder));
+      const event = { ...A2.event, correlationId: 'demo-1' };
+      const paid = orderEventRecord({
+        ...A2,
+        event,
+        body: JSON.stringify(event),
+        attributes: { ...A2.attributes, correlationId: stringAttribute('demo-1', 'String') },
+      });
+
+      // Act
+      const response = await invoke(sqsEvent([paid]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.putRecords()).toEqual([
+        entries({ ...activityOf(A2, 'PAID', 'PLACED'), correlationId: 'demo-1' }),
+        entries({ ...fulfilledActivity, correlationId: 'demo-1' }),
+      ]);
+      expect(world.publishedEvents()).toEqual([{ ...orderFulfilled, correlationId: 'demo-1' }]);
+      expect(world.sns).toHaveReceivedCommandExactlyOnceWith(
+        PublishCommand,
+        orderEventPublish(ORDER_A, 3, 'OrderFulfilled', 'demo-1'),
+      );
     });
 
     it('writes PAID in the first round with the first status change of every other order, FULFILLED in the second', async () => {
