@@ -8,6 +8,8 @@ import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClie
 import { type Emulators, startEmulators } from './emulators.js';
 import { startHttpApi } from './http-api/http-api-server.js';
 import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './listen-ports.js';
+import { openFunctionLog } from './logs/function-log.js';
+import { readableLine } from './logs/readable-line.js';
 import {
   deadLettersOf,
   type MonitoredSource,
@@ -15,6 +17,7 @@ import {
 } from './pollers/event-source-monitor.js';
 import { startKinesisPoller } from './pollers/kinesis-poller.js';
 import { startSqsPoller } from './pollers/sqs-poller.js';
+import type { FunctionOutput } from './runtime/execution-environment.js';
 import { createFunctionRuntime, DEFAULT_FUNCTION_CONCURRENCY } from './runtime/function-runtime.js';
 import { startLambdaApi } from './runtime/lambda-api.js';
 import type { ProvisionedStack } from './template/model.js';
@@ -26,8 +29,13 @@ export interface LocalCloudOptions {
   packageDir: string;
   /** Ports to use instead of the defaults; 0 = any free port. */
   ports?: Partial<LocalCloudPorts>;
-  /** Handler console output: printed with a `[function]` prefix, or discarded (tests). */
+  /**
+   * Handler console output: printed with a `[function]` prefix (metrics as one readable line per metric set), or
+   * discarded (tests).
+   */
   functionOutput?: 'inherit' | 'silent';
+  /** Also keep every line the functions print in this file, for `npm run trace` (`npm start`: `FUNCTION_LOG_FILE`). */
+  functionLogFile?: string;
   /** The local cloud's own messages (provisioning warnings, poller errors). */
   log?: (line: string) => void;
   /**
@@ -144,7 +152,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       environment: localEnvironment(emulators),
       region,
       accountId: LOCAL_ACCOUNT_ID,
-      output: options.functionOutput ?? 'inherit',
+      output: functionOutputOf(options, stoppers),
       concurrency: options.functionConcurrency ?? functionConcurrencyFromEnv(),
       log,
     });
@@ -308,4 +316,21 @@ function localEnvironment(emulators: Emulators): Record<string, string> {
     for (const name of names) variables[name] = endpoints[service as keyof typeof endpoints];
   }
   return variables;
+}
+
+/** Where the functions' lines go: the console (readable), a log file for `npm run trace`, both or neither. */
+function functionOutputOf(
+  options: Pick<LocalCloudOptions, 'functionOutput' | 'functionLogFile'>,
+  stoppers: Array<() => Promise<unknown>>,
+): FunctionOutput {
+  const print = (options.functionOutput ?? 'inherit') === 'inherit';
+  if (options.functionLogFile === undefined) {
+    return print ? (fn, line) => process.stdout.write(`[${fn}] ${readableLine(line)}\n`) : 'silent';
+  }
+  const log = openFunctionLog(options.functionLogFile);
+  stoppers.push(() => log.close());
+  return (fn, line) => {
+    log.write(fn, line);
+    if (print) process.stdout.write(`[${fn}] ${readableLine(line)}\n`);
+  };
 }

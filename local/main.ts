@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { type LocalCloud, startLocalCloud } from './cloud.js';
 import { JWKS_PATH } from './http-api/http-api-server.js';
+import { FUNCTION_LOG_FILE } from './logs/function-log.js';
 import { NPM_START_PACKAGE_DIR, packageStack } from './package-stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const cloud = await startLocalCloud({
     packageDir: NPM_START_PACKAGE_DIR,
     functionOutput: 'inherit',
+    functionLogFile: FUNCTION_LOG_FILE,
     alwaysShowStatus: values.status,
   });
   console.log(banner(cloud, performance.now() - started));
@@ -78,6 +80,7 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
     `  (tokens are checked against ${endpoints.http}${JWKS_PATH}, the local cloud's own key)`,
     `  npx mqtt sub -h 127.0.0.1 -p ${mqttPort} -t 'orders/#' -v`,
     '  npx serverless invoke local --stage local -f createOrder -p events/create-order.json',
+    '  npm run trace -- <orderId>      every log line of one order, across the functions, in time order',
     '  npm run load -- --orders 300 --concurrency 10',
     '',
     'Ctrl-C stops everything.',

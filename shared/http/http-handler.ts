@@ -51,6 +51,7 @@ export function httpHandler(route: HttpRoute, { method }: { method?: 'GET' | 'PO
       throw new MethodNotAllowedError(String(received), method);
     }
     const response = await route(event, context, readCaller(event), correlationId);
+    logger.info('Request answered', { status: response.statusCode });
     return withCorrelationHeader(response, correlationId);
   };
   return middy<APIGatewayProxyEventV2, HttpResponse>(guarded)

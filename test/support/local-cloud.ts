@@ -27,7 +27,10 @@ const EPHEMERAL_PORTS = {
  * signing key of its own unless given one (kept in memory: a test never writes the checkout's key).
  */
 export async function startTestCloud(
-  options: Pick<LocalCloudOptions, 'functionEnvironment' | 'maxVisibilityTimeoutSeconds' | 'signingKey'> = {},
+  options: Pick<
+    LocalCloudOptions,
+    'functionEnvironment' | 'maxVisibilityTimeoutSeconds' | 'signingKey' | 'functionLogFile'
+  > = {},
 ): Promise<{ cloud: LocalCloud; logs: string[] }> {
   const logs: string[] = [];
   const cloud = await startLocalCloud({
