@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type {
   Context,
@@ -11,8 +12,9 @@ import { createAnalyticsStore } from '../shared/adapters/analytics-store.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { AnalyticsRun } from '../shared/app/aggregate-analytics.js';
-import { logger } from '../shared/observability.js';
+import { logger, markConsumer, metrics, metricsRecorder } from '../shared/observability.js';
 import { parseActivityRecord } from '../shared/queue/activity-record.js';
+import { countBatch, countStreamAge } from '../shared/queue/batch-metrics.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 import { readConfig } from '../shared/wiring/config.js';
 
@@ -24,6 +26,7 @@ const ports = {
   log: logger,
 };
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
+markConsumer('aggregateAnalytics');
 
 /** `order-activity` → replay-safe one-minute windows per region; closed windows to `analytics/orders/summary`. */
 export const handler = middy(
@@ -38,6 +41,10 @@ export const handler = middy(
       processInParallel: true,
     });
     await run.finish({ failed: response.batchItemFailures.length > 0 });
+    countStreamAge(event.Records);
+    countBatch({ records: event.Records.length, failed: response.batchItemFailures.length });
     return failures.report(logger, event.Records, response);
   },
-).use(injectLambdaContext(logger, { resetKeys: true }));
+)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

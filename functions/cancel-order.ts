@@ -8,6 +8,7 @@ const ports = createOrderPortsFromEnv();
 /** `POST /orders/{orderId}/cancel` — body `{ reason? }`; an empty body is allowed. */
 export const handler = orderCommandRoute({
   name: 'cancelOrder',
+  counts: 'OrdersCancelled',
   bodySchema: cancelOrderBodySchema,
   idempotencyTable: ports.idempotencyTable,
   run: (request) => cancelOrder(ports, request),

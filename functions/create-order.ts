@@ -23,5 +23,5 @@ export const handler = httpHandler(
     const body = parseJsonBody(event, createOrderBodySchema);
     return command({ caller, correlationId, idempotencyKey, request: { body } }, context);
   },
-  { method: 'POST' },
+  { method: 'POST', counts: 'OrdersPlaced' },
 );

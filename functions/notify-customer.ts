@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type {
   Context,
@@ -9,14 +10,16 @@ import type {
 } from 'aws-lambda';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { notifyCustomer } from '../shared/app/notify-customer.js';
-import { logger } from '../shared/observability.js';
+import { logger, markConsumer, metrics, metricsRecorder } from '../shared/observability.js';
 import { parseActivityRecord } from '../shared/queue/activity-record.js';
+import { countBatch, countStreamAge } from '../shared/queue/batch-metrics.js';
 import { inOrderPerOrder, orderOfStreamRecord } from '../shared/queue/in-order-per-order.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
 
-const ports = { notifier: createNotifier(), log: logger };
+const ports = { notifier: createNotifier(), log: logger, metrics: metricsRecorder };
 const handleRecord = (record: KinesisStreamRecord) => notifyCustomer(ports, parseActivityRecord(record));
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
+markConsumer('notifyCustomer');
 
 /**
  * `order-activity` → each status change to the customer's devices on `orders/{customerId}/{orderId}/status`; each
@@ -36,6 +39,10 @@ export const handler = middy(
         processInParallel: true,
       },
     );
+    countStreamAge(event.Records);
+    countBatch({ records: event.Records.length, failed: response.batchItemFailures.length });
     return failures.report(logger, event.Records, response);
   },
-).use(injectLambdaContext(logger, { resetKeys: true }));
+)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -8,6 +8,7 @@ const ports = createOrderPortsFromEnv();
 /** `POST /orders/{orderId}/pay` — body `{ amount }`, which must equal the order total. */
 export const handler = orderCommandRoute({
   name: 'payOrder',
+  counts: 'OrdersPaid',
   bodySchema: payOrderBodySchema,
   idempotencyTable: ports.idempotencyTable,
   run: (request) => payOrder(ports, request),

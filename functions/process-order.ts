@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createActivityStream } from '../shared/adapters/activity-stream.js';
@@ -7,7 +8,8 @@ import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createProgressStore } from '../shared/adapters/progress-store.js';
 import { FulfillmentRun, failureReasonOf } from '../shared/app/process-order.js';
-import { logger } from '../shared/observability.js';
+import { logger, markConsumer, metrics, metricsRecorder } from '../shared/observability.js';
+import { countBatch } from '../shared/queue/batch-metrics.js';
 import { inOrderPerOrder, orderOfQueueRecord } from '../shared/queue/in-order-per-order.js';
 import { orderEventHandler } from '../shared/queue/order-event-handler.js';
 import { ORDER_EVENT_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
@@ -21,8 +23,13 @@ const ports = {
   activity: createActivityStream({ streamName: config.ACTIVITY_STREAM_NAME }),
   faults: faultSwitchFromEnv(),
   log: logger,
+  metrics: metricsRecorder,
 };
-const deadLetters = createDeadLetterQueue({ queueName: config.DEAD_LETTER_QUEUE_NAME });
+const deadLetters = createDeadLetterQueue({
+  queueName: config.DEAD_LETTER_QUEUE_NAME,
+  metrics: metricsRecorder,
+});
+markConsumer('processOrder');
 const processor = new BatchProcessor(EventType.SQS);
 
 /** `fulfillment.fifo` → each order's events once and in order; paid orders fulfilled; status changes to Kinesis. */
@@ -50,7 +57,10 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
     new Set(processed.batchItemFailures.map((failure) => failure.itemIdentifier)),
   );
   for (const [recordId, reason] of reasons) failures.note(recordId, reason);
+  countBatch({ records: event.Records.length, failed: failed.length }, { countProcessed: false });
   return failures.report(logger, event.Records, {
     batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })),
   });
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+})
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

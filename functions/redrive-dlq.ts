@@ -1,11 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type RedriveReport, runRedrive } from '../shared/app/redrive-dlq.js';
 import { ValidationError } from '../shared/core/errors.js';
 import { toFieldIssues } from '../shared/core/field-issues.js';
 import * as z from '../shared/core/zod.js';
-import { logger } from '../shared/observability.js';
+import { logger, metrics, metricsRecorder } from '../shared/observability.js';
 import { createRedrivePortsFromEnv, REDRIVE_QUEUES } from '../shared/wiring/redrive-ports.js';
 
 const portsFor = createRedrivePortsFromEnv();
@@ -28,5 +29,15 @@ export const handler = middy(async (event: unknown, context: Context): Promise<R
     owner: context.awsRequestId,
   });
   logger.info('Redrive finished', { report });
+  countRedrive(report);
   return report;
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+})
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+
+/** A real run counts what it moved and parked (a parked message is an alarm: a poison message needs a fix). */
+function countRedrive(report: RedriveReport): void {
+  if (report.dryRun) return;
+  metricsRecorder.count('MessagesRedriven', report.moved.length);
+  metricsRecorder.count('MessagesParked', report.parked.length);
+}

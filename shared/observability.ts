@@ -1,4 +1,40 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricName, MetricsRecorder } from './core/metric-names.js';
 
 /** One logger per function (module scope); `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_LOG_LEVEL` configure it. */
 export const logger = new Logger({ serviceName: 'orderflow' });
+
+/**
+ * One Metrics per function (module scope): EMF lines in namespace `orderflow` (`POWERTOOLS_METRICS_NAMESPACE`),
+ * dimensions `service` (`POWERTOOLS_SERVICE_NAME`) and `stage` (`ORDERFLOW_STAGE`). Flushed at the end of each
+ * invocation by `logMetrics` (`shared/http/http-handler.ts`, the consumers' middy stacks).
+ */
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'orderflow',
+  serviceName: 'orderflow',
+  defaultDimensions: { stage: process.env.ORDERFLOW_STAGE || 'unknown' },
+});
+
+/** The counts of the code, as Powertools metrics of this invocation. */
+export const metricsRecorder: MetricsRecorder = {
+  count: (name: MetricName, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+};
+
+/** Marks every metric of this function with the consumer it is (`processOrder`, `notifyCustomer`, ...). */
+export function markConsumer(name: string): void {
+  metrics.setDefaultDimensions({ consumer: name });
+}
+
+/** The age of the oldest record of a Kinesis batch, as `IteratorAge` (milliseconds). */
+export function recordIteratorAge(oldestArrivalSeconds: number | undefined, now = Date.now()): void {
+  if (oldestArrivalSeconds === undefined) return;
+  metrics.addMetric('IteratorAge', MetricUnit.Milliseconds, Math.max(0, now - oldestArrivalSeconds * 1000));
+}
+
+/** One refused request (4xx), counted with its problem type. */
+export function recordRefusal(problemType: string): void {
+  const single = metrics.singleMetric();
+  single.addDimension('problem', problemType);
+  single.addMetric('RequestsRefused' satisfies MetricName, MetricUnit.Count, 1);
+}

@@ -1,4 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type MetricsRecorder, NO_METRICS } from '../core/metric-names.js';
 import type { DeadLetterQueue } from '../core/ports.js';
 import { createSqsClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
@@ -16,9 +17,12 @@ export const FAILURE_REASON_ATTRIBUTE = 'failureReason';
 export function createDeadLetterQueue({
   client = createSqsClient(),
   queueName,
+  metrics = NO_METRICS,
 }: {
   client?: SQSClient;
   queueName: string;
+  /** Counts each letter sent (`DeadLettered`). */
+  metrics?: MetricsRecorder;
 }): DeadLetterQueue {
   const queueUrl = queueUrlResolver(client, queueName);
   return {
@@ -39,6 +43,7 @@ export function createDeadLetterQueue({
       } catch (error) {
         throw asDependencyError('SQS', error);
       }
+      metrics.count('DeadLettered');
     },
   };
 }

@@ -1,14 +1,21 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { type MetricsRecorder, NO_METRICS } from '../core/metric-names.js';
 import type { EventBus } from '../core/ports.js';
 import { asDependencyError } from './dependency-error.js';
 
 export interface EventBusOptions {
   client?: SNSClient;
   topicArn: string;
+  /** Counts each publish that failed (`PublishFailures`). */
+  metrics?: MetricsRecorder;
 }
 
 /** `EventBus` on the SNS FIFO topic: one message group per order, deduplicated by `orderId:seq`. */
-export function createEventBus({ client = new SNSClient({}), topicArn }: EventBusOptions): EventBus {
+export function createEventBus({
+  client = new SNSClient({}),
+  topicArn,
+  metrics = NO_METRICS,
+}: EventBusOptions): EventBus {
   return {
     async publish(message) {
       try {
@@ -30,6 +37,7 @@ export function createEventBus({ client = new SNSClient({}), topicArn }: EventBu
           }),
         );
       } catch (error) {
+        metrics.count('PublishFailures');
         throw asDependencyError('SNS', error, message.groupId);
       }
     },

@@ -1,11 +1,13 @@
 import type { ActivityRecord } from '../core/activity.js';
 import { withCorrelationId } from '../core/correlation.js';
+import type { MetricsRecorder } from '../core/metric-names.js';
 import type { Log, Notifier } from '../core/ports.js';
 import { statusTopicFor } from '../core/topics.js';
 
 export interface NotificationPorts {
   notifier: Notifier;
   log: Pick<Log, 'error' | 'info'>;
+  metrics: MetricsRecorder;
 }
 
 /**
@@ -33,5 +35,6 @@ export async function notifyCustomer(ports: NotificationPorts, activity: Activit
     occurredAt,
     ...withCorrelationId(correlationId),
   });
+  ports.metrics.count('NotificationsPublished');
   ports.log.info('Status published', { orderId, ...withCorrelationId(correlationId), status, seq });
 }

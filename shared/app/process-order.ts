@@ -2,6 +2,7 @@ import { type ActivityRecord, activityOf } from '../core/activity.js';
 import { withCorrelationId } from '../core/correlation.js';
 import { describeError, SequenceGapError, TransitionNotAllowedError } from '../core/errors.js';
 import { planGroupFailures } from '../core/fifo-batch.js';
+import type { MetricsRecorder } from '../core/metric-names.js';
 import type { Order } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
 import type { ActivityStream, FaultSwitch, Log, NotWritten, ProgressStore } from '../core/ports.js';
@@ -17,6 +18,8 @@ export interface FulfillmentPorts {
   activity: ActivityStream;
   faults: FaultSwitch;
   log: Pick<Log, 'info' | 'warn'>;
+  /** Counts applied events, duplicates, gaps and fulfillments (at least once: a redelivery counts again). */
+  metrics: MetricsRecorder;
 }
 
 /** An applied event of this invocation, waiting for its status changes to reach the stream. */
@@ -54,6 +57,7 @@ export class FulfillmentRun {
     const cursor = await this.#cursor(event.orderId);
     const decision = decideSequence(cursor.current, event.seq);
     if (decision.kind === 'duplicate') {
+      this.ports.metrics.count('DuplicatesDropped');
       this.ports.log.info('Duplicate event acknowledged', {
         orderId: event.orderId,
         ...withCorrelationId(event.correlationId),
@@ -63,10 +67,14 @@ export class FulfillmentRun {
       });
       return;
     }
-    if (decision.kind === 'gap') throw new SequenceGapError(event.orderId, decision.expected, event.seq);
+    if (decision.kind === 'gap') {
+      this.ports.metrics.count('GapsRetried');
+      throw new SequenceGapError(event.orderId, decision.expected, event.seq);
+    }
     const activities = [activityOf(event, attributes), ...(await this.#fulfilIfPaid({ event, attributes }))];
     this.#staged.push({ recordId, orderId: event.orderId, seq: event.seq, activities });
     cursor.current = event.seq;
+    this.ports.metrics.count('RecordsProcessed');
     // Records of several orders are applied at once: the keys go on each line, not on the shared logger.
     this.ports.log.info('Event applied', {
       orderId: event.orderId,
@@ -136,6 +144,7 @@ export class FulfillmentRun {
       });
       return [];
     }
+    this.ports.metrics.count('OrdersFulfilled');
     const fulfilled: OrderEvent<'OrderFulfilled'> = {
       eventId: fulfillmentEventId,
       type: 'OrderFulfilled',

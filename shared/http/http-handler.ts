@@ -1,11 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Caller } from '../core/caller.js';
 import { CORRELATION_ID_HEADER, correlationIdOf } from '../core/correlation.js';
-import { logger } from '../observability.js';
+import type { MetricName } from '../core/metric-names.js';
+import { logger, metrics, metricsRecorder, recordRefusal } from '../observability.js';
 import { readCaller } from './caller.js';
 import { MethodNotAllowedError } from './errors.js';
+import { REPLAYED_HEADER } from './idempotent-command.js';
 import { problemKindOf, toProblemResponse } from './problem.js';
 import type { HttpResponse } from './responses.js';
 
@@ -28,6 +31,12 @@ function correlationOf(event: APIGatewayProxyEventV2, context: Context) {
   );
 }
 
+/** A replayed answer is a replay, whatever the route; a first answer counts as what the route does. */
+function countAnswer(response: HttpResponse, counts: MetricName | undefined): void {
+  if (response.headers?.[REPLAYED_HEADER] === 'true') metricsRecorder.count('IdempotentReplays');
+  else if (counts !== undefined) metricsRecorder.count(counts);
+}
+
 function withCorrelationHeader(response: HttpResponse, correlationId: string): HttpResponse {
   return { ...response, headers: { ...response.headers, [CORRELATION_ID_HEADER]: correlationId } };
 }
@@ -39,7 +48,10 @@ function withCorrelationHeader(response: HttpResponse, correlationId: string): H
  * route runs (API Gateway routes by method; an event that got here otherwise was not made by the route). Every route
  * has a caller: an event without the JWT authorizer's claims is a 401 before the route runs.
  */
-export function httpHandler(route: HttpRoute, { method }: { method?: 'GET' | 'POST' } = {}) {
+export function httpHandler(
+  route: HttpRoute,
+  { method, counts }: { method?: 'GET' | 'POST'; counts?: MetricName } = {},
+) {
   const guarded = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> => {
     const { correlationId, rejectedHeader } = correlationOf(event, context);
     logger.appendKeys({ correlationId });
@@ -52,13 +64,17 @@ export function httpHandler(route: HttpRoute, { method }: { method?: 'GET' | 'PO
     }
     const response = await route(event, context, readCaller(event), correlationId);
     logger.info('Request answered', { status: response.statusCode });
+    countAnswer(response, counts);
     return withCorrelationHeader(response, correlationId);
   };
   return middy<APIGatewayProxyEventV2, HttpResponse>(guarded)
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use({
       onError: (request) => {
-        const { status } = problemKindOf(request.error);
+        const { status, slug } = problemKindOf(request.error);
+        if (status >= 500) metricsRecorder.count('RequestsFailed');
+        else recordRefusal(slug);
         if (status >= 500) logger.error('Request failed', { error: request.error, status });
         else logger.info('Request refused', { reason: request.error?.message, status });
         request.response = withCorrelationHeader(

@@ -1,4 +1,5 @@
 import type { Caller } from '../core/caller.js';
+import type { MetricName } from '../core/metric-names.js';
 import type { Order } from '../core/order.js';
 import type * as z from '../core/zod.js';
 import { logger } from '../observability.js';
@@ -19,6 +20,8 @@ export interface OrderCommandRequest<B> {
 export interface OrderCommandRouteOptions<S extends z.ZodMiniType> {
   /** The function's name in serverless.yml; also the idempotency key prefix. */
   name: string;
+  /** What an answered (not replayed) command counts as, e.g. `OrdersPaid`. */
+  counts: MetricName;
   bodySchema: S;
   /** The table Powertools' idempotency records go to. */
   idempotencyTable: string;
@@ -36,6 +39,7 @@ export function orderCommandRoute<S extends z.ZodMiniType>({
   bodySchema,
   idempotencyTable,
   run,
+  counts,
   emptyBodyAllowed = false,
 }: OrderCommandRouteOptions<S>) {
   const command = makeIdempotentCommand<{ orderId: string; body: z.infer<S> }>(
@@ -52,6 +56,6 @@ export function orderCommandRoute<S extends z.ZodMiniType>({
       const body = parseJsonBody(event, bodySchema, { emptyBodyAllowed });
       return command({ caller, correlationId, idempotencyKey, request: { orderId, body } }, context);
     },
-    { method: 'POST' },
+    { method: 'POST', counts },
   );
 }

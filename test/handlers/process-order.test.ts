@@ -3,7 +3,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { RequestThrottled, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { GetCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
@@ -18,6 +18,7 @@ import {
   importProcessOrder,
   PROGRESS_TABLE,
 } from '../support/consumer-world.js';
+import { clearMetrics, emittedMetrics, metricTotal } from '../support/emf.js';
 import { dynamoDbThrottled, failedRecordLog, RECORD_FAILED, type WarnSpy } from '../support/failure-log.js';
 import { CREATE_ORDER_TOTAL, orderItem, storedOrder } from '../support/order-fixtures.js';
 import { dynamoDbThrottling, ORDERS_TABLE, orderEventPublish } from '../support/order-world.js';
@@ -352,6 +353,37 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     expect(world.kinesis).toHaveReceivedCommandTimes(PutRecordsCommand, 2);
     expect(world.progressUpdates()).toHaveLength(2);
     expect(world.sqs).not.toHaveReceivedAnyCommand();
+  });
+
+  it('emits its batch as EMF metrics: processed, duplicate, gap, dead-lettered and the failures it reports', async () => {
+    // Prepare
+    seedCursor(ORDER_B, 1);
+    const gap = orderEventBody({ type: 'OrderCancelled', orderId: ORDER_C, customerId: 'cust_9', seq: 2 });
+    const malformed = sqsRecord({ body: 'not json', groupId: ORDER_A, attributes: A1.attributes });
+    const records = [malformed, orderEventRecord(A1), orderEventRecord(B1), orderEventRecord(gap)];
+    clearMetrics();
+
+    // Act
+    const response = await invoke(sqsEvent(records));
+
+    // Assess
+    expect(response).toEqual(failures(records[3] as SQSRecord));
+    const consumer = { service: 'orderflow', stage: 'test', consumer: 'processOrder' };
+    expect({
+      RecordsProcessed: metricTotal('RecordsProcessed', consumer),
+      DuplicatesDropped: metricTotal('DuplicatesDropped', consumer),
+      GapsRetried: metricTotal('GapsRetried', consumer),
+      DeadLettered: metricTotal('DeadLettered', consumer),
+      BatchItemFailures: metricTotal('BatchItemFailures', consumer),
+    }).toEqual({
+      RecordsProcessed: 1,
+      DuplicatesDropped: 1,
+      GapsRetried: 1,
+      DeadLettered: 1,
+      BatchItemFailures: 1,
+    });
+    expect(emittedMetrics().every((set) => set.namespace === 'orderflow')).toBe(true);
+    expect(emittedMetrics().flatMap((set) => Object.keys(set.dimensions))).not.toContain('orderId');
   });
 
   describe('a message that is not an orderflow event', () => {
