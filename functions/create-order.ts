@@ -4,6 +4,7 @@ import { httpHandler } from '../shared/http/http-handler.js';
 import { makeIdempotentCommand } from '../shared/http/idempotent-command.js';
 import { parseJsonBody, readIdempotencyKey } from '../shared/http/request.js';
 import { jsonResponse } from '../shared/http/responses.js';
+import { annotateTrace } from '../shared/observability.js';
 import { createOrderPortsFromEnv } from '../shared/wiring/order-ports.js';
 
 const ports = createOrderPortsFromEnv();
@@ -11,6 +12,7 @@ const ports = createOrderPortsFromEnv();
 const command = makeIdempotentCommand<{ body: CreateOrderBody }>(
   async ({ caller, correlationId, idempotencyKey, request: { body } }) => {
     const order = await createOrder(ports, { caller, body, idempotencyKey, correlationId });
+    annotateTrace({ orderId: order.orderId });
     return jsonResponse(201, order, { location: `/orders/${order.orderId}` });
   },
   { tableName: ports.idempotencyTable, keyPrefix: 'createOrder' },

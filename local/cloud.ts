@@ -311,6 +311,8 @@ function localEnvironment(emulators: Emulators): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // No X-Ray here: Powertools Tracer would look for the daemon of a real Lambda environment.
+    POWERTOOLS_TRACE_ENABLED: 'false',
   };
   for (const [service, names] of Object.entries(ENDPOINT_VARIABLES)) {
     for (const name of names) variables[name] = endpoints[service as keyof typeof endpoints];

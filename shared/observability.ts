@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MetricName, MetricsRecorder } from './core/metric-names.js';
 
 /** One logger per function (module scope); `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_LOG_LEVEL` configure it. */
@@ -37,4 +38,16 @@ export function recordRefusal(problemType: string): void {
   const single = metrics.singleMetric();
   single.addDimension('problem', problemType);
   single.addMetric('RequestsRefused' satisfies MetricName, MetricUnit.Count, 1);
+}
+
+/**
+ * One Tracer per function (module scope): the handler's segment on AWS X-Ray (active tracing, `serverless.yml`),
+ * annotated with `orderId` and `correlationId` where a request has them. SDK clients are not captured: the
+ * handler segment is what fits the cold-start budget. Off outside Lambda and on the local cloud (no X-Ray there).
+ */
+export const tracer = new Tracer({ serviceName: 'orderflow', captureHTTPsRequests: false });
+
+/** Annotates this invocation's segment (searchable in X-Ray: `annotation.orderId = "..."`). */
+export function annotateTrace(keys: { orderId?: string; correlationId?: string }): void {
+  for (const [key, value] of Object.entries(keys)) if (value !== undefined) tracer.putAnnotation(key, value);
 }

@@ -1,11 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Caller } from '../core/caller.js';
 import { CORRELATION_ID_HEADER, correlationIdOf } from '../core/correlation.js';
 import type { MetricName } from '../core/metric-names.js';
-import { logger, metrics, metricsRecorder, recordRefusal } from '../observability.js';
+import { annotateTrace, logger, metrics, metricsRecorder, recordRefusal, tracer } from '../observability.js';
 import { readCaller } from './caller.js';
 import { MethodNotAllowedError } from './errors.js';
 import { REPLAYED_HEADER } from './idempotent-command.js';
@@ -55,6 +56,7 @@ export function httpHandler(
   const guarded = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> => {
     const { correlationId, rejectedHeader } = correlationOf(event, context);
     logger.appendKeys({ correlationId });
+    annotateTrace({ correlationId });
     if (rejectedHeader) {
       logger.info('Ignored a malformed x-correlation-id header; the request id stands in for it');
     }
@@ -68,6 +70,7 @@ export function httpHandler(
     return withCorrelationHeader(response, correlationId);
   };
   return middy<APIGatewayProxyEventV2, HttpResponse>(guarded)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use({

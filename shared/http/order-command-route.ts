@@ -2,7 +2,7 @@ import type { Caller } from '../core/caller.js';
 import type { MetricName } from '../core/metric-names.js';
 import type { Order } from '../core/order.js';
 import type * as z from '../core/zod.js';
-import { logger } from '../observability.js';
+import { annotateTrace, logger } from '../observability.js';
 import { httpHandler } from './http-handler.js';
 import { makeIdempotentCommand } from './idempotent-command.js';
 import { parseJsonBody, readIdempotencyKey, readOrderId } from './request.js';
@@ -52,6 +52,7 @@ export function orderCommandRoute<S extends z.ZodMiniType>({
     async (event, context, caller, correlationId) => {
       const orderId = readOrderId(event);
       logger.appendKeys({ orderId });
+      annotateTrace({ orderId });
       const idempotencyKey = readIdempotencyKey(event);
       const body = parseJsonBody(event, bodySchema, { emptyBodyAllowed });
       return command({ caller, correlationId, idempotencyKey, request: { orderId, body } }, context);

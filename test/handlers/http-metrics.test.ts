@@ -1,5 +1,6 @@
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiEvent, lambdaContext } from '../support/api-event.js';
 import { clearMetrics, emittedMetrics, metricTotal } from '../support/emf.js';
 import { CREATE_ORDER_TOTAL, createOrderBody } from '../support/order-fixtures.js';
@@ -140,3 +141,27 @@ describe('the HTTP functions’ EMF metrics (namespace orderflow, dimensions ser
 function zero(names: readonly string[]): Record<string, number> {
   return Object.fromEntries(names.map((name) => [name, 0]));
 }
+
+describe('the HTTP functions’ traces', () => {
+  it('annotate the segment with the order id and the correlation id', async () => {
+    // Prepare
+    world.seedOrder(ORDER_ID, 'PLACED');
+    const annotations = vi.spyOn(Tracer.prototype, 'putAnnotation');
+
+    // Act
+    await invoke(
+      handlers.payOrder,
+      orderCommandEvent('pay', ORDER_ID, { amount: CREATE_ORDER_TOTAL }, { 'x-correlation-id': 'demo-1' }),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(annotations.mock.calls).toEqual(
+      expect.arrayContaining([
+        ['correlationId', 'demo-1'],
+        ['orderId', ORDER_ID],
+      ]),
+    );
+    annotations.mockRestore();
+  });
+});
