@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import { isCorrelationId } from '../core/correlation.js';
 import { DeadLetterNotSentError, OrderflowError } from '../core/errors.js';
 import type { DeadLetterQueue, Log } from '../core/ports.js';
 
@@ -30,8 +31,10 @@ export async function withDeadLettering(
     } catch (sendError) {
       throw new DeadLetterNotSentError(error, { cause: sendError });
     }
+    const correlationId = record.messageAttributes?.correlationId?.stringValue;
     log.warn('Sent to the dead-letter queue: retrying cannot help', {
       messageId: record.messageId,
+      ...(isCorrelationId(correlationId) ? { correlationId } : {}),
       reason: error.message,
       errorName: error.name,
     });

@@ -13,6 +13,7 @@ export interface RecordIdentity {
   seq: number;
   eventId: string;
   status?: string;
+  correlationId?: string | undefined;
 }
 
 /** How the records of one event source are named in the log. */
@@ -34,8 +35,9 @@ export const ORDER_EVENT_RECORDS: RecordKind<SQSRecord> = {
   idOf: (record) => record.messageId,
   identify(record) {
     try {
-      const { event } = parseOrderEventRecord(record);
-      return { orderId: event.orderId, seq: event.seq, eventId: event.eventId };
+      const { event, attributes } = parseOrderEventRecord(record);
+      const correlationId = event.correlationId ?? attributes.correlationId;
+      return { orderId: event.orderId, seq: event.seq, eventId: event.eventId, correlationId };
     } catch {
       return undefined;
     }
@@ -51,8 +53,8 @@ export const ACTIVITY_RECORDS: RecordKind<KinesisStreamRecord> = {
   idOf: (record) => record.kinesis.sequenceNumber,
   identify(record) {
     try {
-      const { orderId, seq, eventId, status } = parseActivityRecord(record);
-      return { orderId, seq, eventId, status };
+      const { orderId, seq, eventId, status, correlationId } = parseActivityRecord(record);
+      return { orderId, seq, eventId, status, correlationId };
     } catch {
       return undefined;
     }
@@ -113,6 +115,7 @@ export class RecordFailures<R> {
         seq: identity?.seq,
         eventId: identity?.eventId,
         ...(identity?.status === undefined ? {} : { status: identity.status }),
+        ...(identity?.correlationId === undefined ? {} : { correlationId: identity.correlationId }),
         reason,
       });
     }

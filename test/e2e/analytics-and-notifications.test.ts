@@ -90,7 +90,13 @@ describe('analytics and notifications on the local cloud', () => {
       ['PAID', 2],
       ['FULFILLED', 3],
     ]);
-    expect(Object.keys(statuses[0] ?? {}).sort()).toEqual(['occurredAt', 'orderId', 'seq', 'status']);
+    expect(Object.keys(statuses[0] ?? {}).sort()).toEqual([
+      'correlationId',
+      'occurredAt',
+      'orderId',
+      'seq',
+      'status',
+    ]);
   });
 
   it('publishes the figures of a closed window equal to what was sent, each record counted once', async () => {

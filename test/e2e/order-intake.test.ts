@@ -63,6 +63,7 @@ describe('the order intake on the local cloud', () => {
       total: { DataType: 'Number', StringValue: '4248' },
       currency: { DataType: 'String', StringValue: 'EUR' },
       region: { DataType: 'String', StringValue: 'eu-west' },
+      correlationId: { DataType: 'String', StringValue: created.headers.get('x-correlation-id') },
     });
     expect(JSON.parse(message?.Body ?? '{}')).toMatchObject({
       type: 'OrderPlaced',
