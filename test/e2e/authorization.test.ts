@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLocalToken } from '../../local/auth/local-token.js';
 import { generateSigningKey, type LocalSigningKey } from '../../local/auth/signing-key.js';
 import type { LocalCloud } from '../../local/cloud.js';
+import { sendJson } from '../../local/load/http-driver.js';
 import { theJwtAuthorizer } from '../../local/template/packaged-stack.js';
 import {
   getJson,
@@ -106,17 +107,18 @@ describe('the JWT authorizer in front of the local HTTP API', () => {
     const orderIds = await Promise.all(customers.map(place));
     await tap.receive(customers.length, { timeoutMs: 20_000 });
 
-    // Act: every customer tries every other customer's order, all at once.
+    const tokens = await Promise.all(customers.map((sub) => cloud.issueToken({ sub })));
+
+    // Act: every customer tries every other customer's order, all at once (sent again on a 503, as a client does).
     const attempts = await Promise.all(
-      customers.flatMap((customerId, index) =>
+      customers.flatMap((_, index) =>
         orderIds
           .filter((_, owner) => owner !== index)
           .map((orderId, attempt) =>
-            postJson(
-              cloud,
-              `/orders/${orderId}/${attempt % 2 === 0 ? 'pay' : 'cancel'}`,
+            sendJson(
+              `${cloud.endpoints.http}/orders/${orderId}/${attempt % 2 === 0 ? 'pay' : 'cancel'}`,
               attempt % 2 === 0 ? { amount: 1200 } : { reason: 'not mine' },
-              { as: customerId },
+              { token: tokens[index] as string },
             ),
           ),
       ),
