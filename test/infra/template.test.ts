@@ -588,7 +588,9 @@ describe('the dev stage template', () => {
         asList(statement.Action).includes('sns:Publish'),
       );
     });
-    const publishTargets = policyStatements(template)
+    // Identity policies: only CloudWatch publishes to the operator alarms topic, by its topic policy
+    // (observability.test.ts).
+    const publishTargets = identityStatements()
       .filter(({ statement }) => asList(statement.Action).some((action) => String(action).startsWith('sns:')))
       .flatMap(({ statement }) => asList(statement.Resource).map(describeReference));
 
@@ -805,19 +807,21 @@ describe('the dev stage template', () => {
       ]);
     });
 
-    it('lets SNS use the key for the encrypted queues, on behalf of this account only', () => {
+    it('lets SNS (for the encrypted queues) and CloudWatch (for the alarms topic) use the key, for this account only', () => {
       const forServices = policyStatements(template)
         .filter(({ logicalId, statement }) => logicalId === KEY && statement.Effect === 'Allow')
         .map(({ statement }) => statement)
         .filter(({ Principal }) => isRecord(Principal) && Principal.Service !== undefined);
 
-      expect(forServices).toEqual([
-        expect.objectContaining({
-          Principal: { Service: 'sns.amazonaws.com' },
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-        }),
-      ]);
+      expect(forServices).toEqual(
+        ['sns.amazonaws.com', 'cloudwatch.amazonaws.com'].map((service) =>
+          expect.objectContaining({
+            Principal: { Service: service },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ),
+      );
     });
 
     it('invokes only processOrder and reviewOrder from the queues, and the stream consumers from the stream', () => {
