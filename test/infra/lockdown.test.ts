@@ -42,12 +42,12 @@ describe.each(['dev', 'local'] as const)('the %s stage template, locked down', (
 
     expect(Object.fromEntries(counts)).toEqual({
       'AWS::SQS::Queue': 7,
-      'AWS::SNS::Topic': 1,
+      'AWS::SNS::Topic': 2,
       'AWS::KMS::Key': 1,
       'AWS::Kinesis::Stream': 1,
       'AWS::DynamoDB::Table': 6,
       'AWS::SQS::QueuePolicy': 2,
-      'AWS::SNS::TopicPolicy': 1,
+      'AWS::SNS::TopicPolicy': 2,
       'AWS::ApiGatewayV2::Route': 4,
       'AWS::ApiGatewayV2::Authorizer': 1,
       'AWS::ApiGatewayV2::Stage': 1,

@@ -75,6 +75,16 @@ const IOT_TOPICS: Partial<Record<FunctionName, readonly string[]>> = {
  */
 const DESCRIBE_IOT_ENDPOINT = { Effect: 'Allow', Action: ['iot:DescribeEndpoint'], Resource: '*' };
 
+/**
+ * Active tracing: every function sends its trace segments, which X-Ray takes on `"*"` only (the statement every role
+ * inherits from the provider; observability.test.ts checks it is in each).
+ */
+const WRITE_TRACES = {
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Resource: ['*'],
+};
+
 /** What each function may do besides writing its own logs: `<action> on <resource>`, one per pair. */
 const ORDERS_READ_WRITE = [
   'dynamodb:GetItem on OrdersTable.Arn',
@@ -533,7 +543,9 @@ describe('the dev stage template', () => {
       ),
     );
 
-    expect([...new Set(grants)].sort()).toEqual([...EXPECTED_GRANTS[name]].sort());
+    expect([...new Set(grants)].sort()).toEqual(
+      [...EXPECTED_GRANTS[name], ...grantsOf([WRITE_TRACES])].sort(),
+    );
   });
 
   it.each(FUNCTIONS)('scopes the CloudWatch Logs statement of %s to its own log group', (name) => {
@@ -576,7 +588,9 @@ describe('the dev stage template', () => {
         asList(statement.Action).includes('sns:Publish'),
       );
     });
-    const publishTargets = policyStatements(template)
+    // Identity policies: only CloudWatch publishes to the operator alarms topic, by its topic policy
+    // (observability.test.ts).
+    const publishTargets = identityStatements()
       .filter(({ statement }) => asList(statement.Action).some((action) => String(action).startsWith('sns:')))
       .flatMap(({ statement }) => asList(statement.Resource).map(describeReference));
 
@@ -584,11 +598,12 @@ describe('the dev stage template', () => {
     expect(new Set(publishTargets)).toEqual(new Set(['OrderEventsTopic']));
   });
 
-  it('names the resources of every identity policy statement, never Resource "*" but for DescribeEndpoint', () => {
+  it('names the resources of every identity policy statement, never Resource "*" but for DescribeEndpoint and X-Ray', () => {
     // Key policies are left out: there `Resource: "*"` means the key itself, the only value it takes.
     const statements = identityStatements();
     const unscoped = statements
       .filter(({ statement }) => !isDeepStrictEqual(statement, DESCRIBE_IOT_ENDPOINT))
+      .filter(({ statement }) => !isDeepStrictEqual(statement, WRITE_TRACES))
       .filter(
         ({ statement }) =>
           statement.NotResource !== undefined ||
@@ -607,11 +622,14 @@ describe('the dev stage template', () => {
       .map((name) => roleOf(lambdaFunction(template, 'dev', name)[1]))
       .sort();
 
-    // Act: every statement that says Resource "*" or names DescribeEndpoint.
-    const excepted = identityStatements().filter(
-      ({ statement }) =>
-        asList(statement.Resource).includes('*') || asList(statement.Action).includes('iot:DescribeEndpoint'),
-    );
+    // Act: every statement that says Resource "*" (but the X-Ray one every role has) or names DescribeEndpoint.
+    const excepted = identityStatements()
+      .filter(({ statement }) => !isDeepStrictEqual(statement, WRITE_TRACES))
+      .filter(
+        ({ statement }) =>
+          asList(statement.Resource).includes('*') ||
+          asList(statement.Action).includes('iot:DescribeEndpoint'),
+      );
 
     // Assess
     expect(excepted.map(({ statement }) => statement)).toEqual(excepted.map(() => DESCRIBE_IOT_ENDPOINT));
@@ -789,19 +807,21 @@ describe('the dev stage template', () => {
       ]);
     });
 
-    it('lets SNS use the key for the encrypted queues, on behalf of this account only', () => {
+    it('lets SNS (for the encrypted queues) and CloudWatch (for the alarms topic) use the key, for this account only', () => {
       const forServices = policyStatements(template)
         .filter(({ logicalId, statement }) => logicalId === KEY && statement.Effect === 'Allow')
         .map(({ statement }) => statement)
         .filter(({ Principal }) => isRecord(Principal) && Principal.Service !== undefined);
 
-      expect(forServices).toEqual([
-        expect.objectContaining({
-          Principal: { Service: 'sns.amazonaws.com' },
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-        }),
-      ]);
+      expect(forServices).toEqual(
+        ['sns.amazonaws.com', 'cloudwatch.amazonaws.com'].map((service) =>
+          expect.objectContaining({
+            Principal: { Service: service },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ),
+      );
     });
 
     it('invokes only processOrder and reviewOrder from the queues, and the stream consumers from the stream', () => {
