@@ -13,7 +13,7 @@ import { createAnalyticsStore } from '../shared/adapters/analytics-store.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { AnalyticsRun } from '../shared/app/aggregate-analytics.js';
-import { logger, markConsumer, metrics, metricsRecorder, tracer } from '../shared/observability.js';
+import { logger, markConsumer, metrics, tracer } from '../shared/observability.js';
 import { parseActivityRecord } from '../shared/queue/activity-record.js';
 import { countBatch, countStreamAge } from '../shared/queue/batch-metrics.js';
 import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
