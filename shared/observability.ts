@@ -15,6 +15,17 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'orderflow',
   serviceName: 'orderflow',
   defaultDimensions: { stage: process.env.ORDERFLOW_STAGE || 'unknown' },
+  logger: {
+    debug: (...args) => logger.debug(String(args[0])),
+    info: (...args) => logger.info(String(args[0])),
+    error: (...args) => logger.error(String(args[0])),
+    // An invocation with nothing to count (a GET, a refusal counted as a single metric) is normal here.
+    warn: (...args) => {
+      const message = String(args[0]);
+      if (message.startsWith('No application metrics to publish')) logger.debug(message);
+      else logger.warn(message);
+    },
+  },
 });
 
 /** The counts of the code, as Powertools metrics of this invocation. */
