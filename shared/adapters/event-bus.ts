@@ -1,5 +1,6 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { EventBus } from '../core/ports.js';
+import { createSnsClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 
 export interface EventBusOptions {
@@ -8,7 +9,7 @@ export interface EventBusOptions {
 }
 
 /** `EventBus` on the SNS FIFO topic: one message group per order, deduplicated by `orderId:seq`. */
-export function createEventBus({ client = new SNSClient({}), topicArn }: EventBusOptions): EventBus {
+export function createEventBus({ client = createSnsClient(), topicArn }: EventBusOptions): EventBus {
   return {
     async publish(message) {
       try {

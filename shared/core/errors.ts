@@ -180,15 +180,18 @@ export class PredecessorFailedError extends OrderflowError {
   }
 }
 
-/** Raised by the test-only fault switch (`ORDERFLOW_FAULT_CUSTOMER_ID`), never in a deployed stage. */
+/**
+ * Raised by the test-only fault switch (`ORDERFLOW_FAULT_CUSTOMER_ID`, or a chaos run's `ORDERFLOW_CHAOS`), never in
+ * a deployed stage.
+ */
 export class InjectedFaultError extends OrderflowError {
   override readonly name = 'InjectedFaultError';
   readonly retryable = true;
-  constructor(orderId: string) {
-    super(
-      `Injected fault for order '${orderId}': the test-only fault switch ORDERFLOW_FAULT_CUSTOMER_ID names its customer.`,
-      { orderId },
-    );
+  constructor(
+    orderId: string,
+    because = 'the test-only fault switch ORDERFLOW_FAULT_CUSTOMER_ID names its customer',
+  ) {
+    super(`Injected fault for order '${orderId}': ${because}.`, { orderId });
   }
 }
 

@@ -5,8 +5,9 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { createDynamoDbClient } from '../adapters/clients.js';
 import { asDependencyError } from '../adapters/dependency-error.js';
 import type { Caller } from '../core/caller.js';
 import { findInCauseChain, IdempotencyKeyReusedError, OrderflowError } from '../core/errors.js';
@@ -45,7 +46,7 @@ export function makeIdempotentCommand<R>(
   {
     tableName,
     keyPrefix,
-    client = new DynamoDBClient({}),
+    client = createDynamoDbClient(),
     expiresAfterSeconds = 3600,
   }: IdempotentCommandOptions,
 ): (input: CommandInput<R>, context: Context) => Promise<HttpResponse> {
