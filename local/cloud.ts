@@ -2,9 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { type FaultPlan, FUNCTION_FAULTS_VARIABLE } from '../shared/faults/fault-plan.js';
 import { signLocalToken } from './auth/local-token.js';
 import { type LocalSigningKey, loadOrCreateSigningKey } from './auth/signing-key.js';
 import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
+import { type CloudFaults, createCloudFaults } from './chaos/cloud-faults.js';
 import { type Emulators, startEmulators } from './emulators.js';
 import { startHttpApi } from './http-api/http-api-server.js';
 import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './listen-ports.js';
@@ -54,6 +56,11 @@ export interface LocalCloudOptions {
    * `.local-cloud/` (made on first use), the one `npm run token` signs with.
    */
   signingKey?: LocalSigningKey;
+  /**
+   * A chaos run's faults (`npm run chaos`, its end-to-end test): given to the functions as `ORDERFLOW_CHAOS`,
+   * applied by the SQS pollers and by SNS's deliveries to its queues, until `turnOffFaults`. Unset: none.
+   */
+  faults?: FaultPlan;
 }
 
 /** Who a token is for: `sub` is the customer; `orders/admin` among the scopes may read any order. */
@@ -91,6 +98,13 @@ export interface LocalCloud {
   setFunctionEnvironment(name: string, variables: Record<string, string | undefined>): void;
   /** A token the HTTP API accepts (the template's issuer and audience, the cloud's key), valid for an hour. */
   issueToken(request: TokenRequest): Promise<string>;
+  /**
+   * Ends the faults of `options.faults`: the functions' with their environment (from their next cold start, as
+   * `setFunctionEnvironment`), the pollers' and SNS's at once. SNS deliveries it was retrying still arrive.
+   */
+  turnOffFaults(): void;
+  /** SNS → SQS deliveries a chaos run's SNS still owes (being retried, or waiting behind one): 0 without faults. */
+  pendingSnsDeliveries(): number;
   stop(): Promise<void>;
 }
 
@@ -111,7 +125,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 
   try {
-    const emulators = await startEmulators(ports, region);
+    const faults: CloudFaults | undefined =
+      options.faults === undefined ? undefined : await createCloudFaults(options.faults, { log });
+    const emulators = await startEmulators(ports, region, { sqsSnsStores: faults?.snsDelivery.stores });
     stoppers.push(() => emulators.close());
     const clients = createLocalClients(endpointsOf(emulators), region);
     stoppers.push(async () => clients.destroy());
@@ -138,6 +154,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         environment: {
           ...fn.environment,
           ...localEnvironment(emulators),
+          ...faults?.functionEnvironment({
+            consumer: stack.eventSources.some((source) => source.functionName === fn.name),
+          }),
           ...extraEnvironment(fn.name, options.functionEnvironment),
         },
       })),
@@ -150,6 +169,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stoppers.push(() => runtime.close());
 
+    const pollerSqs =
+      faults?.pollerSqsClient({
+        region,
+        credentials: LOCAL_CREDENTIALS,
+        maxAttempts: 2,
+        endpoint: emulators.sqsSns.endpoint,
+        useQueueUrlAsEndpoint: false,
+      }) ?? clients.sqs;
+    if (pollerSqs !== clients.sqs) stoppers.push(async () => pollerSqs.destroy());
     const monitored: MonitoredSource[] = [];
     for (const source of stack.eventSources) {
       if (!source.enabled) continue;
@@ -158,7 +186,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         source.kind === 'sqs'
           ? startSqsPoller({
               source,
-              sqs: clients.sqs,
+              sqs: pollerSqs,
               invoke,
               region,
               log,
@@ -235,6 +263,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         const { issuer, audience } = theJwtAuthorizer(packaged);
         return signLocalToken(signingKey, { sub, scopes, issuer, audience: audience[0] as string });
       },
+      turnOffFaults() {
+        faults?.turnOff();
+        if (options.faults === undefined) return;
+        for (const fn of stack.functions)
+          runtime.updateEnvironment(fn.name, { [FUNCTION_FAULTS_VARIABLE]: undefined });
+      },
+      pendingSnsDeliveries: () => faults?.snsDelivery.pending() ?? 0,
       stop,
     };
   } catch (error) {
