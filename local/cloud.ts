@@ -17,7 +17,11 @@ import {
 } from './pollers/event-source-monitor.js';
 import { startKinesisPoller } from './pollers/kinesis-poller.js';
 import { startSqsPoller } from './pollers/sqs-poller.js';
-import { createFunctionRuntime, DEFAULT_FUNCTION_CONCURRENCY } from './runtime/function-runtime.js';
+import {
+  createFunctionRuntime,
+  DEFAULT_FUNCTION_CONCURRENCY,
+  type FunctionOutput,
+} from './runtime/function-runtime.js';
 import { startLambdaApi } from './runtime/lambda-api.js';
 import type { ProvisionedStack } from './template/model.js';
 import { loadPackagedStack, type PackagedStack, theJwtAuthorizer } from './template/packaged-stack.js';
@@ -28,8 +32,8 @@ export interface LocalCloudOptions {
   packageDir: string;
   /** Ports to use instead of the defaults; 0 = any free port. */
   ports?: Partial<LocalCloudPorts>;
-  /** Handler console output: printed with a `[function]` prefix, or discarded (tests). */
-  functionOutput?: 'inherit' | 'silent';
+  /** Handler console output: printed with a `[function]` prefix, discarded (tests), or handed to a callback. */
+  functionOutput?: FunctionOutput;
   /** The local cloud's own messages (provisioning warnings, poller errors). */
   log?: (line: string) => void;
   /**

@@ -116,15 +116,22 @@ export class IdempotencyKeyReusedError extends OrderflowError {
   }
 }
 
-/** A dependency (DynamoDB, SNS, ...) throttled, timed out or failed on its side. */
+/**
+ * A dependency (DynamoDB, SNS, ...) throttled, timed out or failed on its side. `mayHaveHappened`: whether the call
+ * may still have taken effect — true unless the service answered that it refused it (throttling, a 4xx); a timeout,
+ * a broken connection or a 5xx leave it open.
+ */
 export class DependencyUnavailableError extends OrderflowError {
   override readonly name = 'DependencyUnavailableError';
   readonly retryable = true;
+  readonly mayHaveHappened: boolean;
   constructor(
     readonly dependency: string,
-    options: OrderflowErrorOptions = {},
+    options: OrderflowErrorOptions & { mayHaveHappened?: boolean } = {},
   ) {
-    super(`${dependency} is unavailable right now; retry the same request.`, options);
+    const { mayHaveHappened = true, ...rest } = options;
+    super(`${dependency} is unavailable right now; retry the same request.`, rest);
+    this.mayHaveHappened = mayHaveHappened;
   }
 }
 

@@ -429,6 +429,38 @@ describe('createOrder (POST /orders)', () => {
       expect(world.dynamodb).not.toHaveReceivedAnyCommand();
     });
 
+    it.each([
+      ['timed out', Object.assign(new Error('socket timed out'), { name: 'TimeoutError' })],
+      [
+        'failed on its side',
+        Object.assign(new Error('We encountered an internal error'), {
+          name: 'InternalErrorException',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      ],
+    ])(
+      'keeps a create without a key placed when SNS %s (the event may be out): 201, its event pending',
+      async (_, error) => {
+        // Prepare
+        world.sns.on(PublishCommand).rejects(error);
+
+        // Act
+        const response = await postOrder(createOrderBody());
+
+        // Assess
+        expect(response.statusCode).toBe(201);
+        const orderId = orderIdOf(response.body);
+        expect(world.orders.item(orderId)).toMatchObject({
+          status: 'PLACED',
+          version: 1,
+          pendingEvent: { seq: 1 },
+        });
+        expect(world.documentClient).not.toHaveReceivedCommand(DeleteCommand);
+        expect(world.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      },
+    );
+
     it('still answers 201 when the outbox cannot be cleared, leaving the event pending for a republish', async () => {
       // Prepare
       world.documentClient.on(UpdateCommand).rejects(dynamoDbThrottling('ThrottlingException'));
