@@ -13,8 +13,11 @@ export interface ChaosHttpSummary {
   retries: number;
   /** Pays and cancels whose answers leave open whether they were applied (a 409 after a silent failure). */
   ambiguous: number;
-  /** Of those, the ones the order shows were applied: their client was told 409 although an attempt went through. */
-  appliedThoughRefused: number;
+  /**
+   * Of those, the ones the order shows were applied: their client was told 409 although an attempt went through.
+   * Without a key a client cannot tell (README); with one, the retry must be recognised and answered as applied.
+   */
+  appliedThoughRefused: { keyed: number; unkeyed: number };
   /** Orders whose requests never settled, or were answered in a way the workload never provokes. */
   unsettled: Failures<{ index: number; orderId?: string; why: string }>;
 }
@@ -79,6 +82,11 @@ export function chaosVerdictsOf(report: ChaosReport): Verdict[] {
       detail: `${http.accepted} of ${report.orders} orders accepted; ${http.unsettled.count} orders with a request that never settled`,
     },
     {
+      name: 'a keyed retry is answered as what its first attempt did',
+      holds: http.appliedThoughRefused.keyed === 0,
+      detail: `${http.appliedThoughRefused.keyed} keyed pays or cancels applied though their retry was answered 409`,
+    },
+    {
       name: 'no order lost',
       holds: lost.count === 0,
       detail: `${lost.count} of ${report.judged} orders not at a final state their answered commands allow`,
@@ -137,7 +145,7 @@ export function formatChaosReport(report: ChaosReport): string[] {
   const lines = [
     `chaos run ${report.runId}: ${report.orders} orders, fault rate ${report.faultRate}, seed ${report.seed}, ${report.concurrency} clients, ${report.seconds.toFixed(1)} s`,
     `faults       ${injected}`,
-    `http         ${http.accepted}/${report.orders} orders accepted; answers ${answers}; retries ${http.retries}; ambiguous commands ${http.ambiguous} (${http.appliedThoughRefused} applied though answered 409)`,
+    `http         ${http.accepted}/${report.orders} orders accepted; answers ${answers}; retries ${http.retries}; ambiguous commands ${http.ambiguous} (applied though answered 409: ${http.appliedThoughRefused.keyed} with a key, ${http.appliedThoughRefused.unkeyed} without)`,
     `recovery     ${recovery.passes} passes in ${(recovery.waitedMs / 1000).toFixed(1)} s${recovery.timedOut ? ' (deadline passed)' : ''}: ${recovery.redriven} messages redriven, ${recovery.replayedRanges} ranges replayed (${recovery.failedRanges} failed), ${recovery.parked.length} parked`,
     `lost         ${report.lost.count} of ${report.judged} orders not at a final state their answers allow`,
     `twice        ${report.createdTwice.count} repeated creates made two orders; ${stream.duplicated.count} (orderId, seq) with two eventIds; ${report.ghosts.count} orders placed although their create failed`,

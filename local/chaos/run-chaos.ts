@@ -155,7 +155,7 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
     const acceptedIds = accepted.map((outcome) => outcome.orderId as string);
     const readBack = await readOrders(target.httpUrl, adminToken, acceptedIds, concurrency);
     const reached = new Map<string, ExpectedOrder | undefined>();
-    const lost: LostOrder[] = [];
+    const lost: Array<LostOrder & { answers: string }> = [];
     for (const [orderId, expectation] of expectations) {
       if (expectation.kind !== 'known') continue;
       const actual = readBack.get(orderId);
@@ -166,6 +166,7 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
           orderId,
           expected: describeCandidates(expectation.candidates),
           actual: actual === undefined ? 'not readable' : `${actual.status} v${actual.version}`,
+          answers: describeAnswers(accepted.find((outcome) => outcome.orderId === orderId)),
         });
       }
     }
@@ -216,6 +217,19 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
     await watch.close();
     recoveryTarget.local.close();
   }
+}
+
+/** An order's requests for a report, each as its attempts' statuses: `create 503→201; pay 202; cancel 409`. */
+function describeAnswers(outcome: ChaosOrderOutcome | undefined): string {
+  if (outcome === undefined) return 'not sent';
+  const { plan, creates, pays, cancels } = outcome;
+  const steps = [
+    ...creates.map((request) => ['create', request] as const),
+    ...pays.map((request) => ['pay', request] as const),
+    ...cancels.map((request) => ['cancel', request] as const),
+  ];
+  const requests = steps.map(([step, { statuses }]) => `${step} ${statuses.join('→')}`).join('; ');
+  return `${plan.keyed ? 'keyed' : 'no key'}: ${requests}`;
 }
 
 function expectationFor(outcome: ChaosOrderOutcome): OrderExpectation {
@@ -386,7 +400,7 @@ function summarizeChaosHttp(
   const answers: Record<string, number> = {};
   let retries = 0;
   let ambiguous = 0;
-  let appliedThoughRefused = 0;
+  const appliedThoughRefused = { keyed: 0, unkeyed: 0 };
   const unsettled: Array<{ index: number; orderId?: string; why: string }> = [];
   for (const outcome of outcomes) {
     for (const request of [...outcome.creates, ...outcome.pays, ...outcome.cancels]) {
@@ -411,7 +425,9 @@ function summarizeChaosHttp(
     for (const [status, fate] of commands) {
       if (fate?.kind !== 'maybe') continue;
       ambiguous += 1;
-      if (reached.get(orderId)?.path.includes(status)) appliedThoughRefused += 1;
+      if (reached.get(orderId)?.path.includes(status)) {
+        appliedThoughRefused[plan.keyed ? 'keyed' : 'unkeyed'] += 1;
+      }
     }
   }
   return {

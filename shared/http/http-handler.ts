@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Caller } from '../core/caller.js';
 import { logger } from '../observability.js';
 import { readCaller } from './caller.js';
-import { MethodNotAllowedError } from './errors.js';
+import { isMiddyTimeout, MethodNotAllowedError, RequestTimedOutError } from './errors.js';
 import { problemKindOf, toProblemResponse } from './problem.js';
 import type { HttpResponse } from './responses.js';
 
@@ -33,10 +33,13 @@ export function httpHandler(route: HttpRoute, { method }: { method?: 'GET' | 'PO
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: (request) => {
-        const { status } = problemKindOf(request.error);
-        if (status >= 500) logger.error('Request failed', { error: request.error, status });
-        else logger.info('Request refused', { reason: request.error?.message, status });
-        request.response = toProblemResponse(request.error, {
+        const error = isMiddyTimeout(request.error)
+          ? new RequestTimedOutError({ cause: request.error })
+          : request.error;
+        const { status } = problemKindOf(error);
+        if (status >= 500) logger.error('Request failed', { error, status });
+        else logger.info('Request refused', { reason: error?.message, status });
+        request.response = toProblemResponse(error, {
           instance: request.event.rawPath,
           requestId: request.context.awsRequestId,
         });

@@ -1,6 +1,7 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyItemNotFoundError,
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
@@ -84,6 +85,9 @@ function translateIdempotencyError(error: unknown): unknown {
   if (error instanceof OrderflowError) return error;
   if (error instanceof IdempotencyValidationError) return new IdempotencyKeyReusedError({ cause: error });
   if (error instanceof IdempotencyAlreadyInProgressError) return new RequestInProgressError({ cause: error });
+  // The key's record was there when this request tried to take it, and gone when it read it: another attempt with
+  // the key just failed and let it go. Trying again takes it.
+  if (error instanceof IdempotencyItemNotFoundError) return new RequestInProgressError({ cause: error });
   const ours = findInCauseChain(
     error,
     (candidate): candidate is OrderflowError => candidate instanceof OrderflowError,

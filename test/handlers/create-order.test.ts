@@ -1,4 +1,9 @@
-import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
@@ -272,6 +277,51 @@ describe('createOrder (POST /orders)', () => {
     expect(first.statusCode).toBe(201);
     expect(world.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(world.documentClient).toHaveReceivedCommandTimes(PutCommand, 1);
+  });
+
+  it('answers 503 with Retry-After, not 500, when the function runs out of time before the request finished', async () => {
+    // Prepare
+    world.sns.on(PublishCommand).callsFake(() => new Promise(() => {}));
+
+    // Act
+    const response = await invoke(
+      handlers.createOrder,
+      apiEvent({
+        method: 'POST',
+        path: '/orders',
+        body: createOrderBody(),
+        headers: { 'idempotency-key': IDEMPOTENCY_KEY },
+      }),
+      lambdaContext({ functionName: 'orderflow-test-createOrder', remainingTimeInMillis: 200 }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).toMatchObject({
+      type: '/problems/service-unavailable',
+      detail: 'The request ran out of time before it finished; retry the same request.',
+    });
+  });
+
+  it("answers 409 request-in-progress when the key's record vanished between taking and reading it", async () => {
+    // Prepare: the in-progress record exists when this request tries to take it, and is gone when it reads it.
+    world.dynamodb.on(PutItemCommand).rejects(
+      Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    world.dynamodb.on(GetItemCommand).resolves({});
+
+    // Act
+    const response = await postOrder(createOrderBody(), { 'idempotency-key': IDEMPOTENCY_KEY });
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).toMatchObject({ type: '/problems/request-in-progress' });
   });
 
   it('makes two orders from the same body sent twice without a key', async () => {
