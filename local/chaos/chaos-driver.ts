@@ -3,11 +3,13 @@ import { type HttpAnswer, type IssueToken, type RequestCredentials, sendJson } f
 import type { ChaosOrderPlan } from './chaos-workload.js';
 
 /**
- * The chaos run's HTTP clients. Under faults a request may need many attempts: a client here retries what the API
- * says to retry — a 503 (a dependency failed), a 409 `request-in-progress` (its own earlier attempt still holds the
- * key), a 502/504 or no answer at all — with backoff, until an answer that settles it or its deadline. Each attempt is
- * one `sendJson` of the load run; every answer is kept, because a command refused after a failed attempt may have
- * been applied by that attempt.
+ * The chaos run's HTTP clients. Under faults a request may need many attempts: a client here retries what does not
+ * settle it — a 503 (a dependency failed), any other 5xx (the function failed or timed out: API Gateway's 500), a
+ * 409 `request-in-progress` (its own earlier attempt still holds the key) or no answer at all — with backoff, until
+ * an answer that settles it or its deadline, as a careful client does. It retries a request without a key too: that
+ * may place a second order, the documented cost of leaving the key out. Each attempt is one `sendJson` of the load
+ * run; every answer is kept, because a command refused after a failed attempt may have been applied by that
+ * attempt.
  */
 
 /** A request as its client saw it: the status of every attempt (0: no answer), and the answer that settled it. */
@@ -42,10 +44,9 @@ export const CHAOS_RETRY_POLICY: RetryPolicy = { deadlineMs: 120_000, firstDelay
 
 const REQUEST_IN_PROGRESS = '/problems/request-in-progress';
 
-/** Whether an answer asks the client to try again: the request was not settled either way. */
+/** Whether an answer leaves the request unsettled, so that the client tries again. */
 export function isRetryable(answer: HttpAnswer): boolean {
-  if (answer.status === 0 || answer.status === 502 || answer.status === 503 || answer.status === 504)
-    return true;
+  if (answer.status === 0 || answer.status >= 500) return true;
   return answer.status === 409 && answer.body?.type === REQUEST_IN_PROGRESS;
 }
 

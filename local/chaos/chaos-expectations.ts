@@ -14,6 +14,7 @@ export type CommandFate =
   | { kind: 'applied' }
   | { kind: 'refused' }
   | { kind: 'maybe'; why: string }
+  | { kind: 'unsettled'; answer: string }
   | { kind: 'unexpected'; answer: string };
 
 /** An attempt that failed without saying what happened: no answer, or a 5xx. */
@@ -22,12 +23,15 @@ const failedSilently = (status: number) => status === 0 || status >= 500;
 /**
  * The fate of a pay or a cancel from its requests (one, or two when it was repeated): applied when one was answered
  * 202; refused when every one was answered 409 and no attempt failed silently before; either when an attempt failed
- * silently and none was accepted; unexpected for any other answer (the workload never provokes one).
+ * silently, a later one was refused, and none was accepted; unsettled when its client gave up on a silent failure;
+ * unexpected for any other answer (the workload never provokes one).
  */
 export function fateOfCommand(requests: readonly SentRequest[]): CommandFate {
   if (requests.some(({ answer }) => answer.status === 202)) return { kind: 'applied' };
   const odd = requests.find(({ answer }) => answer.status !== 409 && !failedSilently(answer.status));
   if (odd !== undefined) return { kind: 'unexpected', answer: describeRequest(odd) };
+  const gaveUp = requests.find(({ answer }) => failedSilently(answer.status));
+  if (gaveUp !== undefined) return { kind: 'unsettled', answer: describeRequest(gaveUp) };
   const silent = requests.find(({ statuses }) => statuses.some(failedSilently));
   if (silent === undefined) return { kind: 'refused' };
   return { kind: 'maybe', why: describeRequest(silent) };
@@ -55,6 +59,8 @@ export function expectationOf(pay: CommandFate, cancel: CommandFate | undefined)
     ['cancel', cancel],
   ] as const) {
     if (fate?.kind === 'unexpected') return { kind: 'unknown', reason: `${name} answered ${fate.answer}` };
+    if (fate?.kind === 'unsettled')
+      return { kind: 'unknown', reason: `${name} never settled: ${fate.answer}` };
   }
   const options = (fate: CommandFate) =>
     fate.kind === 'applied' ? [202] : fate.kind === 'refused' ? [409] : [202, 409];

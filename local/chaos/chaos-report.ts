@@ -55,7 +55,10 @@ export interface ChaosReport {
   judged: number;
   lost: Failures<LostOrder>;
   createdTwice: Failures<CreatedTwice>;
-  ghosts: Failures<GhostOrder>;
+  /** Orders on the stream that no answer named, and that no create retried without a key explains. */
+  ghosts: Failures<GhostOrder & { why: string }>;
+  /** Extra orders of creates retried without a key after a silent failure: the documented cost, not a fault. */
+  extraOrders: number;
   stream: StreamVerdict;
   statuses: ChaosStatusVerdict;
   subscriberError?: string;
@@ -148,7 +151,7 @@ export function formatChaosReport(report: ChaosReport): string[] {
     `http         ${http.accepted}/${report.orders} orders accepted; answers ${answers}; retries ${http.retries}; ambiguous commands ${http.ambiguous} (applied though answered 409: ${http.appliedThoughRefused.keyed} with a key, ${http.appliedThoughRefused.unkeyed} without)`,
     `recovery     ${recovery.passes} passes in ${(recovery.waitedMs / 1000).toFixed(1)} s${recovery.timedOut ? ' (deadline passed)' : ''}: ${recovery.redriven} messages redriven, ${recovery.replayedRanges} ranges replayed (${recovery.failedRanges} failed), ${recovery.parked.length} parked`,
     `lost         ${report.lost.count} of ${report.judged} orders not at a final state their answers allow`,
-    `twice        ${report.createdTwice.count} repeated creates made two orders; ${stream.duplicated.count} (orderId, seq) with two eventIds; ${report.ghosts.count} orders placed although their create failed`,
+    `twice        ${report.createdTwice.count} repeated creates made two orders; ${stream.duplicated.count} (orderId, seq) with two eventIds; ${report.ghosts.count} orders placed although their create failed (and ${report.extraOrders} extra orders of creates retried without a key)`,
     `kinesis      ${stream.records} records (${stream.repeated} repeats of one eventId); ${stream.missing.count} orders missing changes, ${stream.unexpected.count} unexpected`,
     `mqtt         ${statuses.messages} statuses (${statuses.repeated} repeats, ${statuses.staleRepeats} of them after a later status; ${statuses.replayed} first sent by a replay); ${statuses.incomplete.count} orders missing statuses, ${statuses.outOfOrder.count} first arrivals out of order, ${statuses.unexpected.count} unexpected`,
     ...(report.subscriberError === undefined

@@ -28,6 +28,7 @@ import {
   fateOfCommand,
   type OrderExpectation,
   placedOrderOf,
+  type ReadBack,
   reachedCandidate,
 } from './chaos-expectations.js';
 import {
@@ -39,9 +40,11 @@ import {
 } from './chaos-report.js';
 import {
   type CustomerActivity,
+  type GhostOrder,
   judgeChaosStatuses,
   judgeGhostOrders,
   judgeRepeatedCreates,
+  sortGhostOrders,
   type TimeWindow,
 } from './chaos-verdicts.js';
 import { planChaosWorkload } from './chaos-workload.js';
@@ -119,41 +122,56 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
 
     // 2. Faults off: the way back.
     cloud.turnOffFaults();
-    const waitQuiet = () =>
-      waitUntilQuiet(
-        cloud,
-        recoveryTarget,
-        sourceQueueUrls,
-        pollIntervalMs,
-        Date.now() + options.settleTimeoutMs,
+    const acceptedIds = new Set(accepted.map((outcome) => outcome.orderId as string));
+    const byCustomer = new Map(outcomes.map((outcome) => [outcome.plan.customerId, outcome]));
+    /** The ghost orders on the stream so far, sorted by their customer's answers and what the table holds. */
+    const readGhosts = async (
+      readBack: (orderIds: string[]) => Promise<Map<string, ReadBack | undefined>>,
+    ) => {
+      const records = parseCustomerActivity(
+        await readStreamData(target.clients.kinesis, target.activityStreamName),
       );
+      const all = judgeGhostOrders(records, acceptedIds, customerPrefix).all;
+      const ghosts = sortGhostOrders(
+        all,
+        (customerId) => byCustomer.get(customerId),
+        await readBack(all.map(({ orderId }) => orderId)),
+      );
+      return { records, ghosts, extraPlaced: extraOrdersPlaced(ghosts.extraOrders, byCustomer) };
+    };
     const recovery = await recover({
       recoveryTarget,
-      waitQuiet,
+      waitQuiet: () =>
+        waitUntilQuiet(
+          cloud,
+          recoveryTarget,
+          sourceQueueUrls,
+          pollIntervalMs,
+          Date.now() + options.settleTimeoutMs,
+        ),
       deadline: Date.now() + options.settleTimeoutMs,
       pollIntervalMs,
       settled: async () => {
         const reached = reachedByStatuses(expectations, watch);
         const settledCount = [...reached.values()].filter((each) => each !== undefined).length;
         const known = [...expectations.values()].filter((each) => each.kind === 'known').length;
+        if (settledCount < known) return { count: settledCount, total: known, analyticsAddUp: false };
+        // Only once every order settled: the stream is read whole. Ghosts are taken as the table holds them when
+        // the run ends (read then): their figures count one placed order each, either way.
+        const { extraPlaced } = await readGhosts(async (orderIds) => storedAsPlaced(orderIds));
+        const windows = await readWindowFigures(target.clients.dynamodb, target.analyticsTableName, regions);
+        const figures = expectedFigures([...placedOrders(accepted, reached), ...extraPlaced]);
         return {
           count: settledCount,
           total: known,
-          analyticsAddUp:
-            settledCount === known &&
-            judgeAnalytics(
-              regions,
-              expectedFigures(placedOrders(accepted, reached)),
-              await readWindowFigures(target.clients.dynamodb, target.analyticsTableName, regions),
-            ).mismatched.count === 0,
+          analyticsAddUp: judgeAnalytics(regions, figures, windows).mismatched.count === 0,
         };
       },
       onProgress: (settled, total, pass) => onProgress({ phase: 'recovering', settled, total, pass }),
     });
 
     // 3. What happened.
-    const acceptedIds = accepted.map((outcome) => outcome.orderId as string);
-    const readBack = await readOrders(target.httpUrl, adminToken, acceptedIds, concurrency);
+    const readBack = await readOrders(target.httpUrl, adminToken, [...acceptedIds], concurrency);
     const reached = new Map<string, ExpectedOrder | undefined>();
     const lost: Array<LostOrder & { answers: string }> = [];
     for (const [orderId, expectation] of expectations) {
@@ -176,8 +194,8 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
       if (expectation.kind !== 'known') continue;
       expected.set(orderId, reached.get(orderId) ?? (expectation.candidates[0] as ExpectedOrder));
     }
-    const records = parseCustomerActivity(
-      await readStreamData(target.clients.kinesis, target.activityStreamName),
+    const { records, ghosts, extraPlaced } = await readGhosts((orderIds) =>
+      readOrders(target.httpUrl, adminToken, orderIds, concurrency),
     );
     const windows = await readWindowFigures(target.clients.dynamodb, target.analyticsTableName, regions);
     const replays: TimeWindow[] = recovery.replayWindows.map(({ from, to }) => ({
@@ -203,11 +221,16 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
       judged: expected.size,
       lost: failureList(lost),
       createdTwice: judgeRepeatedCreates(outcomes),
-      ghosts: judgeGhostOrders(records, new Set(acceptedIds), customerPrefix),
+      ghosts: ghosts.unexplained,
+      extraOrders: ghosts.extraOrders.length,
       stream: judgeStream(expected, records),
       statuses: judgeChaosStatuses(expected, watch.messages, replays),
       ...(watch.connectionError === undefined ? {} : { subscriberError: watch.connectionError }),
-      analytics: judgeAnalytics(regions, expectedFigures(placedOrders(accepted, reached)), windows),
+      analytics: judgeAnalytics(
+        regions,
+        expectedFigures([...placedOrders(accepted, reached), ...extraPlaced]),
+        windows,
+      ),
       recovery: recovery.summary,
       deadLetters,
       seconds: (Date.now() - startedAt) / 1000,
@@ -230,6 +253,24 @@ function describeAnswers(outcome: ChaosOrderOutcome | undefined): string {
   ];
   const requests = steps.map(([step, { statuses }]) => `${step} ${statuses.join('→')}`).join('; ');
   return `${plan.keyed ? 'keyed' : 'no key'}: ${requests}`;
+}
+
+/** A table read that takes every order as PLACED v1 (what an extra order is), for a figure that does not depend on it. */
+function storedAsPlaced(orderIds: readonly string[]): Map<string, ReadBack | undefined> {
+  return new Map(orderIds.map((orderId) => [orderId, { status: 'PLACED', version: 1 }]));
+}
+
+/** The extra orders of creates retried without a key, as the analytics count them: placed, nothing more. */
+function extraOrdersPlaced(
+  extraOrders: readonly GhostOrder[],
+  byCustomer: ReadonlyMap<string, ChaosOrderOutcome>,
+): PlacedOrder[] {
+  return extraOrders.map(({ orderId, customerId }) => ({
+    orderId,
+    region: byCustomer.get(customerId)?.plan.region ?? '',
+    total: 0,
+    expectation: { kind: 'unknown', reason: 'an extra order of a create retried without a key' },
+  }));
 }
 
 function expectationFor(outcome: ChaosOrderOutcome): OrderExpectation {

@@ -96,8 +96,8 @@ export async function runOrderCommand(
   if (record.pendingEvent !== undefined) {
     await ports.bus.publish(toBusMessage(record.order, record.pendingEvent));
   }
-  const { order, event, lastCommand } = decision;
-  await ports.store.update({ order, pendingEvent: event, lastCommand }, record.order.version);
+  const { order, event, lastCommand, commandKeys } = decision;
+  await ports.store.update({ order, pendingEvent: event, lastCommand, commandKeys }, record.order.version);
   await publishAndClear(ports, order, event);
   return order;
 }

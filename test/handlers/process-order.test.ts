@@ -570,6 +570,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       occurredAt: FULFILLED_AT,
     };
     const lastCommand = { type: 'fulfil', idempotencyKey: A2.event.eventId } as const;
+    const commandKeys = { fulfil: A2.event.eventId } as const;
 
     beforeEach(() => {
       vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(FULFILLED_AT) });
@@ -588,7 +589,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       expect(response).toEqual(NO_FAILURES);
       expect(world.documentClient).toHaveReceivedCommandWith(PutCommand, {
         TableName: ORDERS_TABLE,
-        Item: { ...fulfilledOrder, pendingEvent: orderFulfilled, lastCommand },
+        Item: { ...fulfilledOrder, pendingEvent: orderFulfilled, lastCommand, commandKeys },
         ConditionExpression: '#version = :expectedVersion',
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':expectedVersion': 2 },
@@ -603,7 +604,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         entries(fulfilledActivity),
       ]);
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2)]);
-      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand, commandKeys });
       expect(world.timeline()).toEqual([
         'progress.Get',
         'orders.Get',
@@ -650,7 +651,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         [A2.event.eventId],
         [A2.event.eventId],
       ]);
-      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand, commandKeys });
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
       expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 1 });
     });
@@ -671,7 +672,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         MessageDeduplicationId: `${ORDER_A}:3`,
       });
       expect(world.publishedEvents()).toEqual([A2.event, orderFulfilled]);
-      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand, commandKeys });
       expect(world.putRecords()).toEqual([
         entries(activityOf(A2, 'PAID', 'PLACED')),
         entries(fulfilledActivity),
@@ -741,7 +742,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     it('re-sends the status changes with the same eventIds for a fulfilled order whose cursor stayed at 1', async () => {
       // Prepare
       vi.setSystemTime(Date.parse(FULFILLED_AT) + 3_600_000);
-      world.orders.seed({ ...orderItem(fulfilledOrder), lastCommand });
+      world.orders.seed({ ...orderItem(fulfilledOrder), lastCommand, commandKeys });
 
       // Act
       const response = await invoke(sqsEvent([orderEventRecord(A2, { receiveCount: 2 })]));
@@ -759,7 +760,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
 
     it('publishes the OrderFulfilled left pending by a crash before the publish, with the same dedup id', async () => {
       // Prepare
-      world.orders.seed({ ...orderItem(fulfilledOrder, orderFulfilled), lastCommand });
+      world.orders.seed({ ...orderItem(fulfilledOrder, orderFulfilled), lastCommand, commandKeys });
 
       // Act
       const response = await invoke(sqsEvent([orderEventRecord(A2, { receiveCount: 2 })]));
@@ -771,7 +772,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         MessageDeduplicationId: `${ORDER_A}:3`,
       });
       expect(world.publishedEvents()).toEqual([orderFulfilled]);
-      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand, commandKeys });
       expect(world.putRecords()).toEqual([
         entries(activityOf(A2, 'PAID', 'PLACED')),
         entries(fulfilledActivity),

@@ -44,6 +44,7 @@ function cleanReport(overrides: Partial<ChaosReport> = {}): ChaosReport {
     lost: none,
     createdTwice: none,
     ghosts: none,
+    extraOrders: 0,
     stream: { records: 6, repeated: 0, missing: none, duplicated: none, unexpected: none },
     statuses,
     analytics: { expected: NO_FIGURES, actual: NO_FIGURES, mismatched: none },
@@ -142,7 +143,14 @@ describe('npm run chaos: the command line', () => {
       'an order lost',
       { lost: failureList([{ orderId: 'o-1', expected: 'FULFILLED v3', actual: 'PAID v2' }]) },
     ],
-    ['a ghost order', { ghosts: failureList([{ orderId: 'o-9', customerId: 'c', statuses: 'PLACED#1' }]) }],
+    [
+      'a ghost order',
+      {
+        ghosts: failureList([
+          { orderId: 'o-9', customerId: 'c', statuses: 'PLACED#1', why: 'not in the orders table' },
+        ]),
+      },
+    ],
     [
       'a DLQ left non-empty',
       {
