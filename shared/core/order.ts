@@ -174,7 +174,8 @@ export function decideCommand(
   };
   const event: OrderEvent = eventFor(command, order.status, base);
   const key = command.idempotencyKey;
-  const applied: LastCommand | undefined = key === undefined ? undefined : { type: command.type, idempotencyKey: key };
+  const applied: LastCommand | undefined =
+    key === undefined ? undefined : { type: command.type, idempotencyKey: key };
   const keys = key === undefined ? commandKeys : { ...commandKeys, [command.type]: key };
   return { kind: 'apply', order: next, event, lastCommand: applied, commandKeys: keys };
 }
