@@ -99,6 +99,27 @@ export function reachedCandidate(
   );
 }
 
+/**
+ * The final state an order is in, from its status and version alone — the status machine allows one path to each:
+ * FULFILLED v3, CANCELLED v3 (paid first), CANCELLED v2. `undefined` for a state that is not final.
+ */
+export function finalStateOf(state: ReadBack | undefined): ExpectedOrder | undefined {
+  if (state === undefined) return undefined;
+  const paths: Record<string, ExpectedOrder['path']> = {
+    'FULFILLED 3': ['PLACED', 'PAID', 'FULFILLED'],
+    'CANCELLED 3': ['PLACED', 'PAID', 'CANCELLED'],
+    'CANCELLED 2': ['PLACED', 'CANCELLED'],
+  };
+  const path = paths[`${state.status} ${state.version}`];
+  if (path === undefined) return undefined;
+  return {
+    status: state.status as ExpectedOrder['status'],
+    version: state.version,
+    path,
+    paid: path.includes('PAID'),
+  };
+}
+
 /** An accepted order's expectation as the load run's analytics rule takes it: the state it was found to reach. */
 export function placedOrderOf(
   order: { orderId: string; region: string; total: number },

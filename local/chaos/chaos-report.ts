@@ -40,6 +40,8 @@ export interface RecoverySummary {
   /** From turning the faults off until every order settled, or the deadline. */
   waitedMs: number;
   timedOut: boolean;
+  /** When the deadline passed: what was still busy (a queue's depth, SNS deliveries owed). */
+  busyAtDeadline?: string;
 }
 
 export interface ChaosReport {
@@ -149,7 +151,7 @@ export function formatChaosReport(report: ChaosReport): string[] {
     `chaos run ${report.runId}: ${report.orders} orders, fault rate ${report.faultRate}, seed ${report.seed}, ${report.concurrency} clients, ${report.seconds.toFixed(1)} s`,
     `faults       ${injected}`,
     `http         ${http.accepted}/${report.orders} orders accepted; answers ${answers}; retries ${http.retries}; ambiguous commands ${http.ambiguous} (applied though answered 409: ${http.appliedThoughRefused.keyed} with a key, ${http.appliedThoughRefused.unkeyed} without)`,
-    `recovery     ${recovery.passes} passes in ${(recovery.waitedMs / 1000).toFixed(1)} s${recovery.timedOut ? ' (deadline passed)' : ''}: ${recovery.redriven} messages redriven, ${recovery.replayedRanges} ranges replayed (${recovery.failedRanges} failed), ${recovery.parked.length} parked`,
+    `recovery     ${recovery.passes} passes in ${(recovery.waitedMs / 1000).toFixed(1)} s${recovery.timedOut ? ` (deadline passed${recovery.busyAtDeadline === undefined ? '' : `: ${recovery.busyAtDeadline}`})` : ''}: ${recovery.redriven} messages redriven, ${recovery.replayedRanges} ranges replayed (${recovery.failedRanges} failed), ${recovery.parked.length} parked`,
     `lost         ${report.lost.count} of ${report.judged} orders not at a final state their answers allow`,
     `twice        ${report.createdTwice.count} repeated creates made two orders; ${stream.duplicated.count} (orderId, seq) with two eventIds; ${report.ghosts.count} orders placed although their create failed (and ${report.extraOrders} extra orders of creates retried without a key)`,
     `kinesis      ${stream.records} records (${stream.repeated} repeats of one eventId); ${stream.missing.count} orders missing changes, ${stream.unexpected.count} unexpected`,

@@ -77,7 +77,7 @@ function commandQueueOf(local: LocalTarget, queue: RecoverableQueue): RedriveQue
  */
 export async function recoverOnce(
   target: RecoveryTarget,
-  { owner, waitQuiet }: { owner: string; waitQuiet: () => Promise<void> },
+  { owner, waitQuiet }: { owner: string; waitQuiet: () => Promise<unknown> },
 ): Promise<RecoveryPass> {
   const pass: RecoveryPass = { redrives: [], replays: [] };
   const { sqs } = target.local.clients;

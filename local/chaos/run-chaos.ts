@@ -13,7 +13,14 @@ import {
   watchStatuses,
 } from '../load/observe.js';
 import { loadTargetOfCloud } from '../load/target.js';
-import { failureList, judgeAnalytics, judgeStream, type LostOrder, settledAt } from '../load/verdicts.js';
+import {
+  failureList,
+  judgeAnalytics,
+  judgeStream,
+  type LostOrder,
+  type StatusMessage,
+  settledAt,
+} from '../load/verdicts.js';
 import {
   type ExpectedOrder,
   expectedFigures,
@@ -26,6 +33,7 @@ import {
   describeCandidates,
   expectationOf,
   fateOfCommand,
+  finalStateOf,
   type OrderExpectation,
   placedOrderOf,
   type ReadBack,
@@ -72,6 +80,8 @@ export interface ChaosOptions {
 
 /** The `sub` of the token a chaos run reads orders back with (the admin scope reads every customer's order). */
 const CHAOS_RUN_ADMIN = 'chaos-run-observer';
+/** The settle check reads the whole stream and the analytics table: at most this often. */
+const ANALYTICS_CHECK_INTERVAL_MS = 5_000;
 /** notifyCustomer's messages of a replay may arrive this long after the replay returned. */
 const REPLAY_ARRIVAL_GRACE_MS = 2_000;
 
@@ -139,23 +149,22 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
       );
       return { records, ghosts, extraPlaced: extraOrdersPlaced(ghosts.extraOrders, byCustomer) };
     };
+    const recoveryDeadline = Date.now() + options.settleTimeoutMs;
+    let analyticsCheckedAt = 0;
     const recovery = await recover({
       recoveryTarget,
       waitQuiet: () =>
-        waitUntilQuiet(
-          cloud,
-          recoveryTarget,
-          sourceQueueUrls,
-          pollIntervalMs,
-          Date.now() + options.settleTimeoutMs,
-        ),
-      deadline: Date.now() + options.settleTimeoutMs,
+        waitUntilQuiet(cloud, recoveryTarget, sourceQueueUrls, pollIntervalMs, recoveryDeadline),
+      deadline: recoveryDeadline,
       pollIntervalMs,
       settled: async () => {
         const reached = reachedByStatuses(expectations, watch);
         const settledCount = [...reached.values()].filter((each) => each !== undefined).length;
-        const known = [...expectations.values()].filter((each) => each.kind === 'known').length;
-        if (settledCount < known) return { count: settledCount, total: known, analyticsAddUp: false };
+        const known = expectations.size;
+        if (settledCount < known || Date.now() - analyticsCheckedAt < ANALYTICS_CHECK_INTERVAL_MS) {
+          return { count: settledCount, total: known, analyticsAddUp: false };
+        }
+        analyticsCheckedAt = Date.now();
         // Only once every order settled: the stream is read whole. Ghosts are taken as the table holds them when
         // the run ends (read then): their figures count one placed order each, either way.
         const { extraPlaced } = await readGhosts(async (orderIds) => storedAsPlaced(orderIds));
@@ -175,7 +184,11 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
     const reached = new Map<string, ExpectedOrder | undefined>();
     const lost: Array<LostOrder & { answers: string }> = [];
     for (const [orderId, expectation] of expectations) {
-      if (expectation.kind !== 'known') continue;
+      if (expectation.kind !== 'known') {
+        // Its answers commit to nothing (it is in `unsettled`): the analytics count it as it is.
+        reached.set(orderId, finalStateOf(readBack.get(orderId)));
+        continue;
+      }
       const actual = readBack.get(orderId);
       const candidate = reachedCandidate(expectation.candidates, actual);
       reached.set(orderId, candidate);
@@ -188,11 +201,13 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
         });
       }
     }
-    // An order at no allowed state is judged downstream against its first candidate.
+    // Downstream, each order is judged against the state it reached: an order at no allowed state against its first
+    // candidate, one whose answers commit to nothing against the final state it is in (if any).
     const expected = new Map<string, ExpectedOrder>();
     for (const [orderId, expectation] of expectations) {
-      if (expectation.kind !== 'known') continue;
-      expected.set(orderId, reached.get(orderId) ?? (expectation.candidates[0] as ExpectedOrder));
+      const judgedAs =
+        reached.get(orderId) ?? (expectation.kind === 'known' ? expectation.candidates[0] : undefined);
+      if (judgedAs !== undefined) expected.set(orderId, judgedAs);
     }
     const { records, ghosts, extraPlaced } = await readGhosts((orderIds) =>
       readOrders(target.httpUrl, adminToken, orderIds, concurrency),
@@ -281,18 +296,32 @@ function expectationFor(outcome: ChaosOrderOutcome): OrderExpectation {
 }
 
 /** Each order's candidate whose final status and seq arrived over MQTT (`undefined` while none has). */
+/**
+ * The final state each order reached over MQTT (`undefined` while it has not): a candidate of its answers, or —
+ * for an order whose answers commit to nothing — whatever final state its highest status shows.
+ */
 function reachedByStatuses(
   expectations: ReadonlyMap<string, OrderExpectation>,
   watch: StatusWatch,
 ): Map<string, ExpectedOrder | undefined> {
   const reached = new Map<string, ExpectedOrder | undefined>();
   for (const [orderId, expectation] of expectations) {
-    if (expectation.kind !== 'known') continue;
     const statuses = watch.statusesOf(orderId);
-    reached.set(
-      orderId,
-      expectation.candidates.find((candidate) => settledAt(candidate, statuses) !== undefined),
-    );
+    if (expectation.kind === 'known') {
+      reached.set(
+        orderId,
+        expectation.candidates.find((candidate) => settledAt(candidate, statuses) !== undefined),
+      );
+    } else {
+      const highest = statuses.reduce<StatusMessage | undefined>(
+        (top, message) => (top === undefined || message.seq > top.seq ? message : top),
+        undefined,
+      );
+      reached.set(
+        orderId,
+        finalStateOf(highest === undefined ? undefined : { status: highest.status, version: highest.seq }),
+      );
+    }
   }
   return reached;
 }
@@ -323,18 +352,28 @@ function recoverableQueues(cloud: LocalCloud): RecoverableQueue[] {
   });
 }
 
-/** Waits until the event source queues hold nothing (visible or in flight) and SNS owes no delivery, or `deadline`. */
+/**
+ * Waits until the event source queues hold nothing (visible or in flight) and SNS owes no delivery, or `deadline`:
+ * `undefined` once quiet, else what was still busy.
+ */
 async function waitUntilQuiet(
   cloud: LocalCloud,
   target: RecoveryTarget,
   queueUrls: readonly string[],
   pollIntervalMs: number,
   deadline: number,
-): Promise<void> {
+): Promise<string | undefined> {
   const { sqs } = target.local.clients;
-  while (Date.now() < deadline) {
+  for (;;) {
     const depths = await Promise.all(queueUrls.map((url) => queueDepth(sqs, url)));
-    if (cloud.pendingSnsDeliveries() === 0 && depths.every((depth) => depth === 0)) return;
+    const busy = [
+      ...queueUrls.flatMap((url, index) =>
+        (depths[index] ?? 0) > 0 ? [`${url.split('/').at(-1)} holds ${depths[index]}`] : [],
+      ),
+      ...(cloud.pendingSnsDeliveries() > 0 ? [`SNS owes ${cloud.pendingSnsDeliveries()} deliveries`] : []),
+    ];
+    if (busy.length === 0) return undefined;
+    if (Date.now() >= deadline) return busy.join(', ');
     await delay(pollIntervalMs);
   }
 }
@@ -357,7 +396,7 @@ async function recover({
   onProgress,
 }: {
   recoveryTarget: RecoveryTarget;
-  waitQuiet: () => Promise<void>;
+  waitQuiet: () => Promise<string | undefined>;
   deadline: number;
   pollIntervalMs: number;
   settled: () => Promise<{ count: number; total: number; analyticsAddUp: boolean }>;
@@ -372,8 +411,9 @@ async function recover({
   let replayedRanges = 0;
   let failedRanges = 0;
   let timedOut = false;
+  let busy: string | undefined;
   for (;;) {
-    await waitQuiet();
+    busy = await waitQuiet();
     passes += 1;
     const pass = await recoverOnce(recoveryTarget, { owner, waitQuiet });
     for (const report of pass.redrives) {
@@ -405,6 +445,7 @@ async function recover({
       parked,
       waitedMs: Date.now() - startedAt,
       timedOut,
+      ...(timedOut && busy !== undefined ? { busyAtDeadline: busy } : {}),
     },
     replayWindows,
   };
