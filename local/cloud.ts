@@ -2,9 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { type FaultPlan, FUNCTION_FAULTS_VARIABLE } from '../shared/faults/fault-plan.js';
 import { signLocalToken } from './auth/local-token.js';
 import { type LocalSigningKey, loadOrCreateSigningKey } from './auth/signing-key.js';
 import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
+import { type CloudFaults, createCloudFaults } from './chaos/cloud-faults.js';
 import { type Emulators, startEmulators } from './emulators.js';
 import { startHttpApi } from './http-api/http-api-server.js';
 import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './listen-ports.js';
@@ -17,8 +19,11 @@ import {
 } from './pollers/event-source-monitor.js';
 import { startKinesisPoller } from './pollers/kinesis-poller.js';
 import { startSqsPoller } from './pollers/sqs-poller.js';
-import type { FunctionOutput } from './runtime/execution-environment.js';
-import { createFunctionRuntime, DEFAULT_FUNCTION_CONCURRENCY } from './runtime/function-runtime.js';
+import {
+  createFunctionRuntime,
+  DEFAULT_FUNCTION_CONCURRENCY,
+  type FunctionOutput,
+} from './runtime/function-runtime.js';
 import { startLambdaApi } from './runtime/lambda-api.js';
 import type { ProvisionedStack } from './template/model.js';
 import { loadPackagedStack, type PackagedStack, theJwtAuthorizer } from './template/packaged-stack.js';
@@ -30,10 +35,10 @@ export interface LocalCloudOptions {
   /** Ports to use instead of the defaults; 0 = any free port. */
   ports?: Partial<LocalCloudPorts>;
   /**
-   * Handler console output: printed with a `[function]` prefix (metrics as one readable line per metric set), or
-   * discarded (tests).
+   * Handler console output: printed with a `[function]` prefix (metrics as one readable line per metric set),
+   * discarded (tests), or handed to a callback.
    */
-  functionOutput?: 'inherit' | 'silent';
+  functionOutput?: FunctionOutput;
   /** Also keep every line the functions print in this file, for `npm run trace` (`npm start`: `FUNCTION_LOG_FILE`). */
   functionLogFile?: string;
   /** The local cloud's own messages (provisioning warnings, poller errors). */
@@ -62,6 +67,11 @@ export interface LocalCloudOptions {
    * `.local-cloud/` (made on first use), the one `npm run token` signs with.
    */
   signingKey?: LocalSigningKey;
+  /**
+   * A chaos run's faults (`npm run chaos`, its end-to-end test): given to the functions as `ORDERFLOW_CHAOS`,
+   * applied by the SQS pollers and by SNS's deliveries to its queues, until `turnOffFaults`. Unset: none.
+   */
+  faults?: FaultPlan;
 }
 
 /** Who a token is for: `sub` is the customer; `orders/admin` among the scopes may read any order. */
@@ -99,6 +109,13 @@ export interface LocalCloud {
   setFunctionEnvironment(name: string, variables: Record<string, string | undefined>): void;
   /** A token the HTTP API accepts (the template's issuer and audience, the cloud's key), valid for an hour. */
   issueToken(request: TokenRequest): Promise<string>;
+  /**
+   * Ends the faults of `options.faults`: the functions' with their environment (from their next cold start, as
+   * `setFunctionEnvironment`), the pollers' and SNS's at once. SNS deliveries it was retrying still arrive.
+   */
+  turnOffFaults(): void;
+  /** SNS → SQS deliveries a chaos run's SNS still owes (being retried, or waiting behind one): 0 without faults. */
+  pendingSnsDeliveries(): number;
   stop(): Promise<void>;
 }
 
@@ -119,7 +136,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 
   try {
-    const emulators = await startEmulators(ports, region);
+    const faults: CloudFaults | undefined =
+      options.faults === undefined ? undefined : await createCloudFaults(options.faults, { log });
+    const emulators = await startEmulators(ports, region, { sqsSnsStores: faults?.snsDelivery.stores });
     stoppers.push(() => emulators.close());
     const clients = createLocalClients(endpointsOf(emulators), region);
     stoppers.push(async () => clients.destroy());
@@ -146,6 +165,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         environment: {
           ...fn.environment,
           ...localEnvironment(emulators),
+          ...faults?.functionEnvironment({
+            consumer: stack.eventSources.some((source) => source.functionName === fn.name),
+          }),
           ...extraEnvironment(fn.name, options.functionEnvironment),
         },
       })),
@@ -158,6 +180,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stoppers.push(() => runtime.close());
 
+    const pollerSqs =
+      faults?.pollerSqsClient({
+        region,
+        credentials: LOCAL_CREDENTIALS,
+        maxAttempts: 2,
+        endpoint: emulators.sqsSns.endpoint,
+        useQueueUrlAsEndpoint: false,
+      }) ?? clients.sqs;
+    if (pollerSqs !== clients.sqs) stoppers.push(async () => pollerSqs.destroy());
     const monitored: MonitoredSource[] = [];
     for (const source of stack.eventSources) {
       if (!source.enabled) continue;
@@ -166,7 +197,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         source.kind === 'sqs'
           ? startSqsPoller({
               source,
-              sqs: clients.sqs,
+              sqs: pollerSqs,
               invoke,
               region,
               log,
@@ -243,6 +274,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         const { issuer, audience } = theJwtAuthorizer(packaged);
         return signLocalToken(signingKey, { sub, scopes, issuer, audience: audience[0] as string });
       },
+      turnOffFaults() {
+        faults?.turnOff();
+        if (options.faults === undefined) return;
+        for (const fn of stack.functions)
+          runtime.updateEnvironment(fn.name, { [FUNCTION_FAULTS_VARIABLE]: undefined });
+      },
+      pendingSnsDeliveries: () => faults?.snsDelivery.pending() ?? 0,
       stop,
     };
   } catch (error) {
@@ -320,19 +358,19 @@ function localEnvironment(emulators: Emulators): Record<string, string> {
   return variables;
 }
 
-/** Where the functions' lines go: the console (readable), a log file for `npm run trace`, both or neither. */
+/** Where the functions' lines go: the console (readable), a callback, a log file for `npm run trace`, or nowhere. */
 function functionOutputOf(
   options: Pick<LocalCloudOptions, 'functionOutput' | 'functionLogFile'>,
   stoppers: Array<() => Promise<unknown>>,
 ): FunctionOutput {
-  const print = (options.functionOutput ?? 'inherit') === 'inherit';
-  if (options.functionLogFile === undefined) {
-    return print ? (fn, line) => process.stdout.write(`[${fn}] ${readableLine(line)}\n`) : 'silent';
-  }
+  const output = options.functionOutput ?? 'inherit';
+  const shown: FunctionOutput =
+    output === 'inherit' ? (fn, line) => process.stdout.write(`[${fn}] ${readableLine(line)}\n`) : output;
+  if (options.functionLogFile === undefined) return shown;
   const log = openFunctionLog(options.functionLogFile);
   stoppers.push(() => log.close());
   return (fn, line) => {
     log.write(fn, line);
-    if (print) process.stdout.write(`[${fn}] ${readableLine(line)}\n`);
+    if (typeof shown === 'function') shown(fn, line);
   };
 }

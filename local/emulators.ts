@@ -2,7 +2,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { Aedes } from 'aedes';
 import dynalite from 'dynalite';
-import { buildApp } from 'fauxqs';
+import { type BuildAppOptions, buildApp } from 'fauxqs';
 import kinesalite from 'kinesalite';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { startIotDataShim } from './iot/iot-data-shim.js';
@@ -50,8 +50,12 @@ export interface Emulators {
  * Queue URLs look like `http://sqs.<region>.localhost:<port>/000000000000/<name>`: SQS clients must keep their
  * configured endpoint (`useQueueUrlAsEndpoint: false`), as `*.localhost` does not resolve everywhere.
  */
-export async function startSqsSns(port: number, region: string): Promise<RunningService> {
-  const app = buildApp({ logger: false, defaultRegion: region });
+export async function startSqsSns(
+  port: number,
+  region: string,
+  stores?: BuildAppOptions['stores'],
+): Promise<RunningService> {
+  const app = buildApp({ logger: false, defaultRegion: region, ...(stores === undefined ? {} : { stores }) });
   await app.listen({ host: HOST, port });
   const address = app.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
@@ -104,8 +108,15 @@ export async function startMqttBroker(port: number, wsPort: number): Promise<Mqt
   }
 }
 
-/** Starts every emulator; if one cannot start (e.g. its port is taken) the others are stopped again. */
-export async function startEmulators(ports: EmulatorPorts, region: string): Promise<Emulators> {
+/**
+ * Starts every emulator; if one cannot start (e.g. its port is taken) the others are stopped again. `sqsSnsStores`:
+ * fauxqs's stores to use (a chaos run's delivery faults), instead of fresh ones.
+ */
+export async function startEmulators(
+  ports: EmulatorPorts,
+  region: string,
+  { sqsSnsStores }: { sqsSnsStores?: BuildAppOptions['stores'] } = {},
+): Promise<Emulators> {
   const started: Array<{ close(): Promise<void> }> = [];
   const track = async <T extends { close(): Promise<void> }>(service: Promise<T>): Promise<T> => {
     const running = await service;
@@ -114,7 +125,7 @@ export async function startEmulators(ports: EmulatorPorts, region: string): Prom
   };
   try {
     const [sqsSns, dynamodb, kinesis, mqtt] = await Promise.all([
-      track(startSqsSns(ports.sqsSns, region)),
+      track(startSqsSns(ports.sqsSns, region, sqsSnsStores)),
       track(startDynamoDb(ports.dynamodb)),
       track(startKinesis(ports.kinesis)),
       track(startMqttBroker(ports.mqtt, ports.mqttWs)),

@@ -125,15 +125,32 @@ export function parseLoadArguments(argv: readonly string[]): LoadArguments {
 const LINE_INTERVAL_MS = 5_000;
 const BAR_WIDTH = 30;
 
-/**
- * The progress bar: on a terminal one line redrawn with `\r` (a new line when the phase changes); elsewhere a line
- * every few seconds and at the end of each phase, so that a log is not flooded.
- */
+/** The load run's progress bar (see `phasedProgressBar`). */
 export function progressBar(
   output: ProgressOutput,
   now: () => number = Date.now,
 ): { update: (progress: LoadProgress) => void; end: () => void } {
-  let phase: LoadProgress['phase'] | undefined;
+  return phasedProgressBar(output, {
+    describe: describeProgress,
+    isComplete: (progress) =>
+      progress.phase === 'placing' ? progress.done === progress.total : progress.settled === progress.total,
+    now,
+  });
+}
+
+/**
+ * A progress bar of a run in phases: on a terminal one line redrawn with `\r` (a new line when the phase changes);
+ * elsewhere a line every few seconds and at the end of each phase, so that a log is not flooded.
+ */
+export function phasedProgressBar<P extends { phase: string }>(
+  output: ProgressOutput,
+  {
+    describe,
+    isComplete,
+    now = Date.now,
+  }: { describe: (progress: P) => string; isComplete: (progress: P) => boolean; now?: () => number },
+): { update: (progress: P) => void; end: () => void } {
+  let phase: string | undefined;
   let lastText = '';
   let lastWrittenAt = 0;
   let open = false;
@@ -141,11 +158,10 @@ export function progressBar(
     if (open && output.isTTY) output.write('\n');
     open = false;
   };
-  const update = (progress: LoadProgress) => {
-    const text = describeProgress(progress);
+  const update = (progress: P) => {
+    const text = describe(progress);
     const phaseChanged = progress.phase !== phase;
-    const complete =
-      progress.phase === 'placing' ? progress.done === progress.total : progress.settled === progress.total;
+    const complete = isComplete(progress);
     if (phaseChanged) end();
     phase = progress.phase;
     if (output.isTTY) {

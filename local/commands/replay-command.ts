@@ -32,18 +32,7 @@ export function replayCommand(
             `the stack has no queue named ${from} (its queues: ${target.queueNames.join(', ')})`,
           );
         }
-        const report = await runReplay(
-          {
-            failures: createFailureSource({ client: target.clients.sqs, queueName }),
-            stream: createStreamRangeReader({
-              client: target.clients.kinesis,
-              region: target.region,
-              invokeIdentityArn: `arn:aws:iam::${target.accountId}:root`,
-            }),
-            consumer: createStreamConsumer({ client: target.clients.lambda }),
-          },
-          { dryRun },
-        );
+        const report = await runReplay(localReplayPorts(target, queueName), { dryRun });
         io.out(JSON.stringify(report, null, 2));
         return report.failed.length + report.skipped.length > 0 ? EXIT.failed : EXIT.ok;
       } finally {
@@ -52,6 +41,22 @@ export function replayCommand(
     },
     () => 'Is the local cloud running (npm start)?',
   );
+}
+
+/**
+ * The replay ports of the local cloud: the failure records of `queueName`, the stream read with the cloud's Kinesis
+ * client, the consumers invoked through its Lambda Invoke API (what `npm run replay` and a chaos run use).
+ */
+export function localReplayPorts(target: LocalTarget, queueName: string) {
+  return {
+    failures: createFailureSource({ client: target.clients.sqs, queueName }),
+    stream: createStreamRangeReader({
+      client: target.clients.kinesis,
+      region: target.region,
+      invokeIdentityArn: `arn:aws:iam::${target.accountId}:root`,
+    }),
+    consumer: createStreamConsumer({ client: target.clients.lambda }),
+  };
 }
 
 function parseReplayArguments(argv: readonly string[]): { from: string; dryRun: boolean } {

@@ -71,10 +71,16 @@ function lettersOf(index: number): string {
 /**
  * The orders of a run. Exactly `floor(orders × cancelRatio)` of them race a cancel with their pay, spread evenly
  * over the run rather than bunched at its start; about one in twenty is worth ≥ 1,000.00 so that the review
- * subscription (and its queue and DLQ) carries load too. `random` only varies the baskets.
+ * subscription (and its queue and DLQ) carries load too. `random` only varies the baskets. Customers and keys are
+ * `<prefix>-<runId>-<index>` (`load` by default; a chaos run's are `chaos`).
  */
 export function planWorkload(
-  { runId, orders, cancelRatio }: { runId: string; orders: number; cancelRatio: number },
+  {
+    runId,
+    orders,
+    cancelRatio,
+    prefix = 'load',
+  }: { runId: string; orders: number; cancelRatio: number; prefix?: string },
   random: () => number = Math.random,
 ): OrderPlan[] {
   const regions = regionsFor(runId, orders);
@@ -88,8 +94,8 @@ export function planWorkload(
     }));
     return {
       index,
-      idempotencyKey: `load-${runId}-${index}`,
-      customerId: `load-${runId}-${index}`,
+      idempotencyKey: `${prefix}-${runId}-${index}`,
+      customerId: `${prefix}-${runId}-${index}`,
       region: regions[index % regions.length] ?? `lt-${runId}a`,
       items,
       total: computeTotal(items),

@@ -37,6 +37,11 @@ export interface DeclaredDeadLetterQueue {
   kind: DeadLetterKind;
   /** `QueueName` when the template names it (orderflow names every queue). */
   queueName?: string;
+  /**
+   * The logical id of the queue its messages came from, and a redrive sends them back to: the queue whose redrive
+   * policy names it, or the queue a subscription delivers to. None for an on-failure destination.
+   */
+  sourceLogicalId?: string;
 }
 
 /** A JWT authorizer of the HTTP API, as the `local` stage writes it: plain strings, so tokens can be made for it. */
@@ -165,16 +170,23 @@ function queueNamesOf(template: StackTemplate): string[] {
  */
 export function deadLetterQueuesOf(template: Pick<StackTemplate, 'Resources'>): DeclaredDeadLetterQueue[] {
   const found = new Map<string, DeclaredDeadLetterQueue>();
-  const add = (target: unknown, kind: DeadLetterKind) => {
+  const add = (target: unknown, kind: DeadLetterKind, sourceLogicalId?: string) => {
     const logicalId = getAttTarget(target);
     const resource = logicalId === undefined ? undefined : template.Resources[logicalId];
     if (logicalId === undefined || resource?.Type !== 'AWS::SQS::Queue' || found.has(logicalId)) return;
     const queueName = resource.Properties?.QueueName;
-    found.set(logicalId, { logicalId, kind, ...(typeof queueName === 'string' ? { queueName } : {}) });
+    found.set(logicalId, {
+      logicalId,
+      kind,
+      ...(typeof queueName === 'string' ? { queueName } : {}),
+      ...(sourceLogicalId === undefined ? {} : { sourceLogicalId }),
+    });
   };
-  for (const { Type, Properties = {} } of Object.values(template.Resources)) {
-    if (Type === 'AWS::SQS::Queue') add(redriveTarget(Properties.RedrivePolicy), 'queue-dlq');
-    if (Type === 'AWS::SNS::Subscription') add(redriveTarget(Properties.RedrivePolicy), 'subscription-dlq');
+  for (const [logicalId, { Type, Properties = {} }] of Object.entries(template.Resources)) {
+    if (Type === 'AWS::SQS::Queue') add(redriveTarget(Properties.RedrivePolicy), 'queue-dlq', logicalId);
+    if (Type === 'AWS::SNS::Subscription') {
+      add(redriveTarget(Properties.RedrivePolicy), 'subscription-dlq', getAttTarget(Properties.Endpoint));
+    }
     if (Type === 'AWS::Lambda::EventSourceMapping') {
       const config = Properties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined;
       add(config?.OnFailure?.Destination, 'on-failure');

@@ -1,25 +1,47 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { withInjectedFaults } from './sdk-faults.js';
 
 /**
  * The SDK clients the adapters build by default, each configured once here. Every client finds its endpoint the
- * SDK's way (`AWS_ENDPOINT_URL_<SERVICE>`: AWS, the local cloud or LocalStack alike).
+ * SDK's way (`AWS_ENDPOINT_URL_<SERVICE>`: AWS, the local cloud or LocalStack alike), and carries the chaos run's
+ * fault middleware when — and only when — the local cloud gave the function `ORDERFLOW_CHAOS` (`sdk-faults.ts`).
  */
 
+export function createDynamoDbClient(): DynamoDBClient {
+  return withInjectedFaults(new DynamoDBClient({}), 'dynamodb');
+}
+
 /** DynamoDB items as plain objects; `undefined` attributes are left out rather than refused. */
-export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
+export function createDocumentClient(client = createDynamoDbClient()): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function createSnsClient(): SNSClient {
+  return withInjectedFaults(new SNSClient({}), 'sns');
 }
 
 /** SQS at the configured endpoint, never at the host a queue URL names (which is the emulator's own, locally). */
 export function createSqsClient(): SQSClient {
-  return new SQSClient({ useQueueUrlAsEndpoint: false });
+  return withInjectedFaults(new SQSClient({ useQueueUrlAsEndpoint: false }), 'sqs');
 }
 
 /** Kinesis over HTTP/1.1: what kinesalite speaks, and all that PutRecords and GetRecords need on AWS. */
 export function createKinesisClient(): KinesisClient {
-  return new KinesisClient({ requestHandler: new NodeHttpHandler() });
+  return withInjectedFaults(new KinesisClient({ requestHandler: new NodeHttpHandler() }), 'kinesis');
+}
+
+export function createLambdaClient(): LambdaClient {
+  return withInjectedFaults(new LambdaClient({}), 'lambda');
+}
+
+/** The IoT data plane at the account's own endpoint (the SDK's default host is not one). */
+export function createIotDataClient(endpoint: string): IoTDataPlaneClient {
+  return withInjectedFaults(new IoTDataPlaneClient({ endpoint }), 'iot-data');
 }

@@ -15,7 +15,8 @@ const DISPLAY_NAMES: Record<Service, string> = {
 
 /**
  * Turns a transient SDK failure into `DependencyUnavailableError` (naming the endpoint that was tried, so a
- * stopped local cloud is obvious); any other error is returned unchanged.
+ * stopped local cloud is obvious, and saying whether the call may have taken effect); any other error is returned
+ * unchanged.
  */
 export function asDependencyError(service: Service, error: unknown, orderId?: string): unknown {
   if (!isTransientAwsError(error)) return error;
@@ -23,6 +24,14 @@ export function asDependencyError(service: Service, error: unknown, orderId?: st
   const name = endpoint === undefined ? DISPLAY_NAMES[service] : `${DISPLAY_NAMES[service]} at ${endpoint}`;
   return new DependencyUnavailableError(name, {
     cause: error,
+    mayHaveHappened: !wasRefused(error),
     ...(orderId === undefined ? {} : { orderId }),
   });
+}
+
+/** The service answered, and its answer was no: a client fault (throttling is one), a 4xx. Nothing happened. */
+function wasRefused(error: unknown): boolean {
+  const { $fault, $metadata } = error as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const status = $metadata?.httpStatusCode;
+  return $fault === 'client' || (typeof status === 'number' && status >= 400 && status < 500);
 }

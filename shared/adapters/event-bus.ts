@@ -1,6 +1,7 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type MetricsRecorder, NO_METRICS } from '../core/metric-names.js';
 import type { EventBus } from '../core/ports.js';
+import { createSnsClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 
 export interface EventBusOptions {
@@ -12,7 +13,7 @@ export interface EventBusOptions {
 
 /** `EventBus` on the SNS FIFO topic: one message group per order, deduplicated by `orderId:seq`. */
 export function createEventBus({
-  client = new SNSClient({}),
+  client = createSnsClient(),
   topicArn,
   metrics = NO_METRICS,
 }: EventBusOptions): EventBus {

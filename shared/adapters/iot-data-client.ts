@@ -1,5 +1,6 @@
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
-import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { createIotDataClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 import { configuredEndpoint } from './endpoints.js';
 
@@ -17,13 +18,13 @@ export function createIotDataClientProvider({
 } = {}): () => Promise<IoTDataPlaneClient> {
   let client: Promise<IoTDataPlaneClient> | undefined;
   const build = async (): Promise<IoTDataPlaneClient> => {
-    if (endpoint !== undefined) return new IoTDataPlaneClient({ endpoint });
+    if (endpoint !== undefined) return createIotDataClient(endpoint);
     try {
       const { endpointAddress } = await iot.send(
         new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }),
       );
       if (endpointAddress === undefined) throw new Error('DescribeEndpoint returned no endpointAddress');
-      return new IoTDataPlaneClient({ endpoint: `https://${endpointAddress}` });
+      return createIotDataClient(`https://${endpointAddress}`);
     } catch (error) {
       throw asDependencyError('IOT_DATA_PLANE', error);
     }

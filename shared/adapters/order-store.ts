@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../core/errors.js';
-import type { LastCommand, Order, OrderRecord } from '../core/order.js';
+import type { CommandKeys, LastCommand, Order, OrderRecord } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
 import type { OrderStore } from '../core/ports.js';
 import { createDocumentClient } from './clients.js';
@@ -19,10 +19,10 @@ export interface OrderStoreOptions {
 }
 
 /**
- * The item: the order's fields at the top level, plus `pendingEvent` while its last event is unpublished and
- * `lastCommand` when the last change came with an `Idempotency-Key`.
+ * The item: the order's fields at the top level, plus `pendingEvent` while its last event is unpublished,
+ * `lastCommand` when the last change came with an `Idempotency-Key`, and `commandKeys` once any change did.
  */
-type OrderItem = Order & { pendingEvent?: OrderEvent; lastCommand?: LastCommand };
+type OrderItem = Order & { pendingEvent?: OrderEvent; lastCommand?: LastCommand; commandKeys?: CommandKeys };
 
 /** `OrderStore` on a DynamoDB table keyed by `orderId`, with single-item conditional writes on `version`. */
 export function createOrderStore({
@@ -43,8 +43,8 @@ export function createOrderStore({
         client.send(new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true })),
       );
       if (Item === undefined) return undefined;
-      const { pendingEvent, lastCommand, ...order } = Item as OrderItem;
-      return { order, pendingEvent, lastCommand } satisfies OrderRecord;
+      const { pendingEvent, lastCommand, commandKeys, ...order } = Item as OrderItem;
+      return { order, pendingEvent, lastCommand, commandKeys } satisfies OrderRecord;
     },
 
     async create(order, pendingEvent) {
@@ -63,12 +63,12 @@ export function createOrderStore({
       }
     },
 
-    async update({ order, pendingEvent, lastCommand }, expectedVersion) {
+    async update({ order, pendingEvent, lastCommand, commandKeys }, expectedVersion) {
       try {
         await client.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...order, pendingEvent, lastCommand } satisfies OrderItem,
+            Item: { ...order, pendingEvent, lastCommand, commandKeys } satisfies OrderItem,
             ConditionExpression: '#version = :expectedVersion',
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expectedVersion': expectedVersion },

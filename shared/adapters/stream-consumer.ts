@@ -1,7 +1,8 @@
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { OrderflowError } from '../core/errors.js';
 import type { StreamConsumer } from '../core/ports.js';
 import * as z from '../core/zod.js';
+import { createLambdaClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
 
 /** A partial batch response (`ReportBatchItemFailures`); `null` or no list means every record succeeded. */
@@ -23,7 +24,7 @@ export class ConsumerInvocationError extends OrderflowError {
  * partial batch response, or `ConsumerInvocationError` for a function error.
  */
 export function createStreamConsumer({
-  client = new LambdaClient({}),
+  client = createLambdaClient(),
 }: {
   client?: LambdaClient;
 } = {}): StreamConsumer {

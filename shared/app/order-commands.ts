@@ -1,5 +1,5 @@
 import { toBusMessage } from '../core/bus-message.js';
-import { IdempotencyKeyReusedError, OrderNotFoundError } from '../core/errors.js';
+import { DependencyUnavailableError, IdempotencyKeyReusedError, OrderNotFoundError } from '../core/errors.js';
 import type { EventContext, Order, OrderCommand } from '../core/order.js';
 import { decideCommand, isSamePlacement, placeOrder } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
@@ -17,7 +17,12 @@ export interface OrderPorts {
  *
  * A publish that fails leaves the request retryable. With an `Idempotency-Key` the order id is derived from the
  * key, so the retry finds the written order and completes its publish. Without one a retry would place a new
- * order, so the unpublished one is discarded before the failure is reported.
+ * order, so:
+ * - when SNS refused the publish (throttling), the unpublished order is discarded before the failure is reported;
+ * - when its outcome is unknown (a timeout, a 5xx: the event may be out), the order stays, placed, its event in the
+ *   outbox, and is answered as placed. Discarding it would leave an event in the pipeline for an order that does not
+ *   exist, and a 503 would make the client place a second one. Its next command publishes the pending event first
+ *   (the same deduplication id: a duplicate is dropped).
  */
 export async function placeNewOrder(
   ports: OrderPorts,
@@ -29,7 +34,15 @@ export async function placeNewOrder(
   try {
     await ports.bus.publish(toBusMessage(order, event));
   } catch (error) {
-    if (!retryable) await ports.store.discardUnpublished(orderId);
+    if (retryable) throw error;
+    if (error instanceof DependencyUnavailableError && error.mayHaveHappened) {
+      ports.log.warn('Publish outcome unknown; the order stays placed, its event pending in the outbox', {
+        orderId,
+        error,
+      });
+      return order;
+    }
+    await ports.store.discardUnpublished(orderId);
     throw error;
   }
   await clearOutbox(ports, order);
@@ -83,8 +96,8 @@ export async function runOrderCommand(
   if (record.pendingEvent !== undefined) {
     await ports.bus.publish(toBusMessage(record.order, record.pendingEvent));
   }
-  const { order, event, lastCommand } = decision;
-  await ports.store.update({ order, pendingEvent: event, lastCommand }, record.order.version);
+  const { order, event, lastCommand, commandKeys } = decision;
+  await ports.store.update({ order, pendingEvent: event, lastCommand, commandKeys }, record.order.version);
   await publishAndClear(ports, order, event);
   return order;
 }

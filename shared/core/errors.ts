@@ -116,15 +116,22 @@ export class IdempotencyKeyReusedError extends OrderflowError {
   }
 }
 
-/** A dependency (DynamoDB, SNS, ...) throttled, timed out or failed on its side. */
+/**
+ * A dependency (DynamoDB, SNS, ...) throttled, timed out or failed on its side. `mayHaveHappened`: whether the call
+ * may still have taken effect — true unless the service answered that it refused it (throttling, a 4xx); a timeout,
+ * a broken connection or a 5xx leave it open.
+ */
 export class DependencyUnavailableError extends OrderflowError {
   override readonly name = 'DependencyUnavailableError';
   readonly retryable = true;
+  readonly mayHaveHappened: boolean;
   constructor(
     readonly dependency: string,
-    options: OrderflowErrorOptions = {},
+    options: OrderflowErrorOptions & { mayHaveHappened?: boolean } = {},
   ) {
-    super(`${dependency} is unavailable right now; retry the same request.`, options);
+    const { mayHaveHappened = true, ...rest } = options;
+    super(`${dependency} is unavailable right now; retry the same request.`, rest);
+    this.mayHaveHappened = mayHaveHappened;
   }
 }
 
@@ -180,15 +187,18 @@ export class PredecessorFailedError extends OrderflowError {
   }
 }
 
-/** Raised by the test-only fault switch (`ORDERFLOW_FAULT_CUSTOMER_ID`), never in a deployed stage. */
+/**
+ * Raised by the test-only fault switch (`ORDERFLOW_FAULT_CUSTOMER_ID`, or a chaos run's `ORDERFLOW_CHAOS`), never in
+ * a deployed stage.
+ */
 export class InjectedFaultError extends OrderflowError {
   override readonly name = 'InjectedFaultError';
   readonly retryable = true;
-  constructor(orderId: string) {
-    super(
-      `Injected fault for order '${orderId}': the test-only fault switch ORDERFLOW_FAULT_CUSTOMER_ID names its customer.`,
-      { orderId },
-    );
+  constructor(
+    orderId: string,
+    because = 'the test-only fault switch ORDERFLOW_FAULT_CUSTOMER_ID names its customer',
+  ) {
+    super(`Injected fault for order '${orderId}': ${because}.`, { orderId });
   }
 }
 

@@ -30,7 +30,14 @@ export interface OrderRecord {
   pendingEvent: OrderEvent | undefined;
   /** The command that made the current version, when it carried an `Idempotency-Key`. */
   lastCommand?: LastCommand | undefined;
+  /**
+   * The `Idempotency-Key` of each command applied to the order with one. A command applies at most once per order
+   * (it is paid once, cancelled once), so a retry is still recognised after another command changed the order.
+   */
+  commandKeys?: CommandKeys | undefined;
 }
+
+export type CommandKeys = Partial<Record<OrderCommandType, string>>;
 
 export interface LastCommand {
   type: OrderCommandType;
@@ -60,10 +67,16 @@ export type CommandDecision =
    * Write `order` with `event` pending and `lastCommand` (conditional on the previous version), then publish
    * `event`.
    */
-  | { kind: 'apply'; order: Order; event: OrderEvent; lastCommand: LastCommand | undefined }
+  | {
+      kind: 'apply';
+      order: Order;
+      event: OrderEvent;
+      lastCommand: LastCommand | undefined;
+      commandKeys: CommandKeys | undefined;
+    }
   /**
    * An earlier attempt of this same command was already applied: publish `event` if it is still pending (it is
-   * `undefined` when it went out), and answer `order`.
+   * `undefined` when it went out), and answer `order` — as it is now, which a later command may have changed.
    */
   | { kind: 'resume'; order: Order; event: OrderEvent | undefined }
   | { kind: 'reject'; error: OrderflowError };
@@ -126,8 +139,9 @@ export function isSamePlacement(record: OrderRecord, body: CreateOrderBody): boo
  * Decides what a command does to an order: apply it (a new version and its event), resume an earlier attempt
  * of the same command, or reject it.
  *
- * An earlier attempt is recognised by its `Idempotency-Key` (the same key and command type made the current
- * version), or, without a key, by its event still pending with the same data (its publish failed).
+ * An earlier attempt is recognised by its `Idempotency-Key` (the same key came with the same command type, whether
+ * it made the current version or an earlier one), or, without a key, by its event still pending with the same data
+ * (its publish failed).
  *
  * @example
  * decideCommand({ order: placed, pendingEvent: undefined, lastCommand: undefined }, { type: 'pay', amount: placed.total }, ctx)
@@ -138,8 +152,8 @@ export function decideCommand(
   command: OrderCommand,
   context: EventContext,
 ): CommandDecision {
-  const { order, pendingEvent, lastCommand } = record;
-  if (isRetryByKey(lastCommand, command)) return { kind: 'resume', order, event: pendingEvent };
+  const { order, pendingEvent, lastCommand, commandKeys } = record;
+  if (isRetryByKey(lastCommand, commandKeys, command)) return { kind: 'resume', order, event: pendingEvent };
   if (pendingEvent !== undefined && isRetryOf(pendingEvent, order, command)) {
     return { kind: 'resume', order, event: pendingEvent };
   }
@@ -164,20 +178,22 @@ export function decideCommand(
     ...withCorrelationId(context.correlationId),
   };
   const event: OrderEvent = eventFor(command, order.status, base);
+  const key = command.idempotencyKey;
   const applied: LastCommand | undefined =
-    command.idempotencyKey === undefined
-      ? undefined
-      : { type: command.type, idempotencyKey: command.idempotencyKey };
-  return { kind: 'apply', order: next, event, lastCommand: applied };
+    key === undefined ? undefined : { type: command.type, idempotencyKey: key };
+  const keys = key === undefined ? commandKeys : { ...commandKeys, [command.type]: key };
+  return { kind: 'apply', order: next, event, lastCommand: applied, commandKeys: keys };
 }
 
-function isRetryByKey(lastCommand: LastCommand | undefined, command: OrderCommand): boolean {
-  return (
-    lastCommand !== undefined &&
-    command.idempotencyKey !== undefined &&
-    lastCommand.idempotencyKey === command.idempotencyKey &&
-    lastCommand.type === command.type
-  );
+function isRetryByKey(
+  lastCommand: LastCommand | undefined,
+  commandKeys: CommandKeys | undefined,
+  command: OrderCommand,
+): boolean {
+  const key = command.idempotencyKey;
+  if (key === undefined) return false;
+  if (commandKeys?.[command.type] === key) return true;
+  return lastCommand?.idempotencyKey === key && lastCommand.type === command.type;
 }
 
 type EnvelopeBase = Omit<OrderEvent, 'type' | 'data'>;

@@ -151,10 +151,13 @@ export interface RedriveLock {
   unlock(queue: string, owner: string): Promise<void>;
 }
 
-/** Test-only: lets end-to-end tests make a consumer fail, to drive messages through retries to the DLQ. */
+/**
+ * Test-only: lets end-to-end tests and chaos runs make a consumer fail an event, to drive it through retries to the
+ * DLQ (or the on-failure destination).
+ */
 export interface FaultSwitch {
-  /** Throws `InjectedFaultError` (retryable) when the switch is on for this customer. */
-  check(event: { orderId: string; customerId: string }): void;
+  /** Throws `InjectedFaultError` (retryable) when the switch is on for this customer, or for this very event. */
+  check(event: { orderId: string; customerId: string; eventId: string }): void;
 }
 
 /** A message of the on-failure destination queue. */

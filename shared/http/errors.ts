@@ -78,6 +78,27 @@ export class UnauthenticatedError extends OrderflowError {
 }
 
 /** A request with the same Idempotency-Key is still being processed. */
+/**
+ * The function ran out of time before the request finished (Middy answers just before Lambda's timeout): what it
+ * did is unknown, so the same request must be sent again — a keyed one resumes where the first attempt stopped.
+ */
+export class RequestTimedOutError extends OrderflowError {
+  override readonly name = 'RequestTimedOutError';
+  readonly retryable = true;
+  constructor(options: OrderflowErrorOptions = {}) {
+    super('The request ran out of time before it finished; retry the same request.', options);
+  }
+}
+
+/** Middy's answer when the handler is about to time out (`timeoutEarlyResponse`). */
+export function isMiddyTimeout(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'TimeoutError' &&
+    (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
+  );
+}
+
 export class RequestInProgressError extends OrderflowError {
   override readonly name = 'RequestInProgressError';
   readonly retryable = true;

@@ -8,7 +8,7 @@ import { CORRELATION_ID_HEADER, correlationIdOf } from '../core/correlation.js';
 import type { MetricName } from '../core/metric-names.js';
 import { annotateTrace, logger, metrics, metricsRecorder, recordRefusal, tracer } from '../observability.js';
 import { readCaller } from './caller.js';
-import { MethodNotAllowedError } from './errors.js';
+import { isMiddyTimeout, MethodNotAllowedError, RequestTimedOutError } from './errors.js';
 import { REPLAYED_HEADER } from './idempotent-command.js';
 import { problemKindOf, toProblemResponse } from './problem.js';
 import type { HttpResponse } from './responses.js';
@@ -75,13 +75,16 @@ export function httpHandler(
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use({
       onError: (request) => {
-        const { status, slug } = problemKindOf(request.error);
+        const error = isMiddyTimeout(request.error)
+          ? new RequestTimedOutError({ cause: request.error })
+          : request.error;
+        const { status, slug } = problemKindOf(error);
         if (status >= 500) metricsRecorder.count('RequestsFailed');
         else recordRefusal(slug);
-        if (status >= 500) logger.error('Request failed', { error: request.error, status });
-        else logger.info('Request refused', { reason: request.error?.message, status });
+        if (status >= 500) logger.error('Request failed', { error, status });
+        else logger.info('Request refused', { reason: error?.message, status });
         request.response = withCorrelationHeader(
-          toProblemResponse(request.error, {
+          toProblemResponse(error, {
             instance: request.event.rawPath,
             requestId: request.context.awsRequestId,
           }),

@@ -1,12 +1,14 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyItemNotFoundError,
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { createDynamoDbClient } from '../adapters/clients.js';
 import { asDependencyError } from '../adapters/dependency-error.js';
 import type { Caller } from '../core/caller.js';
 import { findInCauseChain, IdempotencyKeyReusedError, OrderflowError } from '../core/errors.js';
@@ -47,7 +49,7 @@ export function makeIdempotentCommand<R>(
   {
     tableName,
     keyPrefix,
-    client = new DynamoDBClient({}),
+    client = createDynamoDbClient(),
     expiresAfterSeconds = 3600,
   }: IdempotentCommandOptions,
 ): (input: CommandInput<R>, context: Context) => Promise<HttpResponse> {
@@ -85,6 +87,9 @@ function translateIdempotencyError(error: unknown): unknown {
   if (error instanceof OrderflowError) return error;
   if (error instanceof IdempotencyValidationError) return new IdempotencyKeyReusedError({ cause: error });
   if (error instanceof IdempotencyAlreadyInProgressError) return new RequestInProgressError({ cause: error });
+  // The key's record was there when this request tried to take it, and gone when it read it: another attempt with
+  // the key just failed and let it go. Trying again takes it.
+  if (error instanceof IdempotencyItemNotFoundError) return new RequestInProgressError({ cause: error });
   const ours = findInCauseChain(
     error,
     (candidate): candidate is OrderflowError => candidate instanceof OrderflowError,

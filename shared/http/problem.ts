@@ -13,6 +13,7 @@ import {
   MethodNotAllowedError,
   PayloadTooLargeError,
   RequestInProgressError,
+  RequestTimedOutError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
 } from './errors.js';
@@ -66,6 +67,10 @@ const PROBLEM_KINDS: ReadonlyArray<readonly [ErrorClass, ProblemKind]> = [
   ],
   [
     DependencyUnavailableError,
+    { status: 503, slug: 'service-unavailable', title: 'Temporarily unavailable', retryAfterSeconds: 1 },
+  ],
+  [
+    RequestTimedOutError,
     { status: 503, slug: 'service-unavailable', title: 'Temporarily unavailable', retryAfterSeconds: 1 },
   ],
 ];

@@ -22,7 +22,10 @@ const handlers = useOrderWorld(world);
 const ORDER_ID = '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d';
 const IDEMPOTENCY_KEY = 'cancel-2024-05-01.0001';
 /** What a keyed cancel leaves on the order item, so that a retry with the key is recognised. */
-const CANCELLED_WITH_KEY = { lastCommand: { type: 'cancel', idempotencyKey: IDEMPOTENCY_KEY } } as const;
+const CANCELLED_WITH_KEY = {
+  lastCommand: { type: 'cancel', idempotencyKey: IDEMPOTENCY_KEY },
+  commandKeys: { cancel: IDEMPOTENCY_KEY },
+} as const;
 
 function cancelOrder(
   orderId: string,

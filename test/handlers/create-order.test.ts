@@ -1,4 +1,9 @@
-import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
@@ -276,6 +281,51 @@ describe('createOrder (POST /orders)', () => {
     expect(world.documentClient).toHaveReceivedCommandTimes(PutCommand, 1);
   });
 
+  it('answers 503 with Retry-After, not 500, when the function runs out of time before the request finished', async () => {
+    // Prepare
+    world.sns.on(PublishCommand).callsFake(() => new Promise(() => {}));
+
+    // Act
+    const response = await invoke(
+      handlers.createOrder,
+      apiEvent({
+        method: 'POST',
+        path: '/orders',
+        body: createOrderBody(),
+        headers: { 'idempotency-key': IDEMPOTENCY_KEY },
+      }),
+      lambdaContext({ functionName: 'orderflow-test-createOrder', remainingTimeInMillis: 200 }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).toMatchObject({
+      type: '/problems/service-unavailable',
+      detail: 'The request ran out of time before it finished; retry the same request.',
+    });
+  });
+
+  it("answers 409 request-in-progress when the key's record vanished between taking and reading it", async () => {
+    // Prepare: the in-progress record exists when this request tries to take it, and is gone when it reads it.
+    world.dynamodb.on(PutItemCommand).rejects(
+      Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    world.dynamodb.on(GetItemCommand).resolves({});
+
+    // Act
+    const response = await postOrder(createOrderBody(), { 'idempotency-key': IDEMPOTENCY_KEY });
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).toMatchObject({ type: '/problems/request-in-progress' });
+  });
+
   it('makes two orders from the same body sent twice without a key', async () => {
     // Prepare
     const body = createOrderBody();
@@ -430,6 +480,38 @@ describe('createOrder (POST /orders)', () => {
       expect(world.orders.size).toBe(0);
       expect(world.dynamodb).not.toHaveReceivedAnyCommand();
     });
+
+    it.each([
+      ['timed out', Object.assign(new Error('socket timed out'), { name: 'TimeoutError' })],
+      [
+        'failed on its side',
+        Object.assign(new Error('We encountered an internal error'), {
+          name: 'InternalErrorException',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      ],
+    ])(
+      'keeps a create without a key placed when SNS %s (the event may be out): 201, its event pending',
+      async (_, error) => {
+        // Prepare
+        world.sns.on(PublishCommand).rejects(error);
+
+        // Act
+        const response = await postOrder(createOrderBody());
+
+        // Assess
+        expect(response.statusCode).toBe(201);
+        const orderId = orderIdOf(response.body);
+        expect(world.orders.item(orderId)).toMatchObject({
+          status: 'PLACED',
+          version: 1,
+          pendingEvent: { seq: 1 },
+        });
+        expect(world.documentClient).not.toHaveReceivedCommand(DeleteCommand);
+        expect(world.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      },
+    );
 
     it('still answers 201 when the outbox cannot be cleared, leaving the event pending for a republish', async () => {
       // Prepare

@@ -32,7 +32,10 @@ const handlers = useOrderWorld(world);
 const ORDER_ID = '3f2c9a4e-7b1d-4c8e-9a0f-5d6e7f8a9b0c';
 const IDEMPOTENCY_KEY = 'pay-2024-05-01.0001';
 /** What a keyed pay leaves on the order item, so that a retry with the key is recognised. */
-const PAID_WITH_KEY = { lastCommand: { type: 'pay', idempotencyKey: IDEMPOTENCY_KEY } } as const;
+const PAID_WITH_KEY = {
+  lastCommand: { type: 'pay', idempotencyKey: IDEMPOTENCY_KEY },
+  commandKeys: { pay: IDEMPOTENCY_KEY },
+} as const;
 
 function payOrder(
   orderId: string,
@@ -298,6 +301,43 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
         Key: world.idempotencyRecordKey(),
       });
       expect(world.idempotency.size).toBe(0);
+    });
+
+    it('answers 202 to a keyed retry whose first attempt was written, even after a cancel changed the order since', async () => {
+      // Prepare: the pay is written, its publish fails (503); the customer's cancel goes through meanwhile.
+      world.seedOrder(ORDER_ID, 'PLACED');
+      world.sns.on(PublishCommand).rejects(snsThrottling());
+      const failed = await payOrder(
+        ORDER_ID,
+        { amount: CREATE_ORDER_TOTAL },
+        { 'idempotency-key': IDEMPOTENCY_KEY },
+      );
+      world.serve();
+      const cancelled = await invoke(
+        handlers.cancelOrder,
+        orderCommandEvent('cancel', ORDER_ID, {}, { 'idempotency-key': 'cancel-2024-05-01.0001' }),
+        lambdaContext({ functionName: 'orderflow-test-cancelOrder' }),
+      );
+
+      // Act
+      const retry = await payOrder(
+        ORDER_ID,
+        { amount: CREATE_ORDER_TOTAL },
+        { 'idempotency-key': IDEMPOTENCY_KEY },
+      );
+
+      // Assess
+      expect(failed.statusCode).toBe(503);
+      expect(cancelled.statusCode).toBe(202);
+      expect(retry.statusCode).toBe(202);
+      expect(retry.body).toMatchObject({ status: 'CANCELLED', version: 3 });
+      // The pay's own publish was refused; the cancel published the pending OrderPaid before its own event.
+      expect(world.publishedEvents().map(({ type }) => type)).toEqual([
+        'OrderPaid',
+        'OrderPaid',
+        'OrderCancelled',
+      ]);
+      expect(world.documentClient).toHaveReceivedCommandTimes(PutCommand, 2);
     });
 
     it('completes the publish on a retry with the same key, without writing the order again', async () => {

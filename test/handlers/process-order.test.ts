@@ -608,6 +608,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       occurredAt: FULFILLED_AT,
     };
     const lastCommand = { type: 'fulfil', idempotencyKey: A2.event.eventId } as const;
+    const commandKeys = { fulfil: A2.event.eventId } as const;
 
     beforeEach(() => {
       vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(FULFILLED_AT) });
@@ -626,7 +627,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       expect(response).toEqual(NO_FAILURES);
       expect(world.documentClient).toHaveReceivedCommandWith(PutCommand, {
         TableName: ORDERS_TABLE,
-        Item: { ...fulfilledOrder, pendingEvent: orderFulfilled, lastCommand },
+        Item: { ...fulfilledOrder, pendingEvent: orderFulfilled, lastCommand, commandKeys },
         ConditionExpression: '#version = :expectedVersion',
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':expectedVersion': 2 },
@@ -641,7 +642,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         entries(fulfilledActivity),
       ]);
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2)]);
-      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand, commandKeys });
       expect(world.timeline()).toEqual([
         'progress.Get',
         'orders.Get',
@@ -715,7 +716,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         [A2.event.eventId],
         [A2.event.eventId],
       ]);
-      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand, commandKeys });
       expect(world.progressUpdates()).toEqual([cursorMove(ORDER_B, 0, 1)]);
       expect(world.progress.item(ORDER_A)).toEqual({ orderId: ORDER_A, seq: 1 });
     });
@@ -736,7 +737,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         MessageDeduplicationId: `${ORDER_A}:3`,
       });
       expect(world.publishedEvents()).toEqual([A2.event, orderFulfilled]);
-      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand, commandKeys });
       expect(world.putRecords()).toEqual([
         entries(activityOf(A2, 'PAID', 'PLACED')),
         entries(fulfilledActivity),
@@ -806,7 +807,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
     it('re-sends the status changes with the same eventIds for a fulfilled order whose cursor stayed at 1', async () => {
       // Prepare
       vi.setSystemTime(Date.parse(FULFILLED_AT) + 3_600_000);
-      world.orders.seed({ ...orderItem(fulfilledOrder), lastCommand });
+      world.orders.seed({ ...orderItem(fulfilledOrder), lastCommand, commandKeys });
 
       // Act
       const response = await invoke(sqsEvent([orderEventRecord(A2, { receiveCount: 2 })]));
@@ -824,7 +825,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
 
     it('publishes the OrderFulfilled left pending by a crash before the publish, with the same dedup id', async () => {
       // Prepare
-      world.orders.seed({ ...orderItem(fulfilledOrder, orderFulfilled), lastCommand });
+      world.orders.seed({ ...orderItem(fulfilledOrder, orderFulfilled), lastCommand, commandKeys });
 
       // Act
       const response = await invoke(sqsEvent([orderEventRecord(A2, { receiveCount: 2 })]));
@@ -836,7 +837,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         MessageDeduplicationId: `${ORDER_A}:3`,
       });
       expect(world.publishedEvents()).toEqual([orderFulfilled]);
-      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand });
+      expect(world.orders.item(ORDER_A)).toEqual({ ...fulfilledOrder, lastCommand, commandKeys });
       expect(world.putRecords()).toEqual([
         entries(activityOf(A2, 'PAID', 'PLACED')),
         entries(fulfilledActivity),

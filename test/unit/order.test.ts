@@ -34,7 +34,12 @@ function recordAfter(commands: readonly OrderCommand[]): OrderRecord {
   for (const command of commands) {
     const decision = decideCommand(record, command, contexts.first);
     if (decision.kind !== 'apply') throw new Error(`setup: ${command.type} was not applied`);
-    record = { order: decision.order, pendingEvent: decision.event, lastCommand: decision.lastCommand };
+    record = {
+      order: decision.order,
+      pendingEvent: decision.event,
+      lastCommand: decision.lastCommand,
+      commandKeys: decision.commandKeys,
+    };
   }
   return record;
 }
@@ -354,6 +359,37 @@ describe('decideCommand recognising a retry by its Idempotency-Key', () => {
       kind: 'apply',
       lastCommand: { type: 'cancel', idempotencyKey: 'key-9' },
     });
+  });
+
+  it("still recognises a keyed pay's retry after a cancel changed the order: the pay went through, answer it", () => {
+    // Prepare: the pay's answer was lost; its client's cancel went through before the pay's retry.
+    const record = publishedRecordAfter([
+      { type: 'pay', amount: 3999, idempotencyKey: 'key-pay' },
+      { type: 'cancel', idempotencyKey: 'key-cancel' },
+    ]);
+
+    // Act
+    const decision = decideCommand(
+      record,
+      { type: 'pay', amount: 3999, idempotencyKey: 'key-pay' },
+      contexts.retry,
+    );
+
+    // Assess
+    expect(record.order.status).toBe('CANCELLED');
+    expect(decision).toEqual({ kind: 'resume', order: record.order, event: undefined });
+  });
+
+  it('keeps the key of every command applied with one, each under its command', () => {
+    // Act
+    const record = recordAfter([
+      { type: 'pay', amount: 3999, idempotencyKey: 'key-pay' },
+      { type: 'cancel' },
+    ]);
+
+    // Assess
+    expect(record.commandKeys).toEqual({ pay: 'key-pay' });
+    expect(record.lastCommand).toBeUndefined();
   });
 
   it('remembers no command when the change came without a key', () => {

@@ -105,7 +105,7 @@ describe('loadPackagedStack', () => {
 });
 
 describe('the dead-letter queues of a stack, from its template', () => {
-  it('finds the queue DLQs, the subscription DLQs and the on-failure destinations by their wiring', async () => {
+  it('finds the queue DLQs, the subscription DLQs and the on-failure destinations by their wiring, with the queue each redrives to', async () => {
     // Prepare
     const template = JSON.parse(
       await readFile(new URL('../fixtures/stack-template.json', import.meta.url), 'utf8'),
@@ -117,14 +117,25 @@ describe('the dead-letter queues of a stack, from its template', () => {
     // Assess
     expect(queues).toEqual(
       expect.arrayContaining([
-        { logicalId: 'FulfillmentDlq', kind: 'queue-dlq', queueName: 'orderflow-test-fulfillment-dlq.fifo' },
-        { logicalId: 'ReviewDlq', kind: 'queue-dlq', queueName: 'orderflow-test-review-dlq.fifo' },
+        {
+          logicalId: 'FulfillmentDlq',
+          kind: 'queue-dlq',
+          queueName: 'orderflow-test-fulfillment-dlq.fifo',
+          sourceLogicalId: 'FulfillmentQueue',
+        },
+        {
+          logicalId: 'ReviewDlq',
+          kind: 'queue-dlq',
+          queueName: 'orderflow-test-review-dlq.fifo',
+          sourceLogicalId: 'ReviewQueue',
+        },
         {
           logicalId: 'FulfillmentSubscriptionDlq',
           kind: 'subscription-dlq',
           queueName: 'orderflow-test-fulfillment-subscription-dlq.fifo',
+          sourceLogicalId: 'FulfillmentQueue',
         },
-        { logicalId: 'ReviewSubscriptionDlq', kind: 'subscription-dlq' },
+        { logicalId: 'ReviewSubscriptionDlq', kind: 'subscription-dlq', sourceLogicalId: 'ReviewQueue' },
         {
           logicalId: 'ActivityFailureQueue',
           kind: 'on-failure',
