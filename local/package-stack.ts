@@ -16,9 +16,9 @@ export const NPM_START_PACKAGE_DIR = join(PROJECT_ROOT, '.local-cloud', 'package
 const PACKAGE_TIMEOUT_MS = 300_000;
 
 /**
- * Runs `serverless package --stage <stage> --package <outputDir>`: the CloudFormation template and the function
- * zips the local cloud runs, built exactly as for a deploy. Needs no AWS account: the environment it gets holds
- * no credentials.
+ * Runs `serverless package --stage <stage> --package <outputDir>` (and a `--param` per entry of `params`): the
+ * CloudFormation template and the function zips the local cloud runs, built exactly as for a deploy. Needs no AWS
+ * account: the environment it gets holds no credentials.
  *
  * One at a time per checkout: serverless-esbuild builds in `.esbuild/` and `serverless package` empties
  * `.serverless/`, whatever `--package` says. It runs with a temporary directory of its own, removed afterwards:
@@ -27,11 +27,21 @@ const PACKAGE_TIMEOUT_MS = 300_000;
 export async function packageStack({
   stage,
   outputDir,
+  params = {},
 }: {
   stage: string;
   outputDir: string;
+  params?: Readonly<Record<string, string>>;
 }): Promise<void> {
-  const args = ['serverless', 'package', '--stage', stage, '--package', outputDir];
+  const args = [
+    'serverless',
+    'package',
+    '--stage',
+    stage,
+    '--package',
+    outputDir,
+    ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`),
+  ];
   const scratch = await mkdtemp(join(tmpdir(), 'orderflow-package-'));
   try {
     await execFileAsync('npx', args, {

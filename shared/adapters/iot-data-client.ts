@@ -1,39 +1,27 @@
-import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { createIotDataClient } from './clients.js';
-import { asDependencyError } from './dependency-error.js';
 import { configuredEndpoint } from './endpoints.js';
 
 /**
- * The IoT data-plane client, built once per container. Its endpoint is the account's own: from configuration
- * (`AWS_ENDPOINT_URL_IOT_DATA_PLANE` — the local cloud, LocalStack, or a deploy that sets it) or else asked once from
- * `DescribeEndpoint` (`iot:Data-ATS`). The SDK's default host is not an account endpoint, so it is never used.
+ * The IoT data-plane client, built once per container at the account's own data endpoint: the `iot:Data-ATS`
+ * address, which the deploy gives every function as `AWS_ENDPOINT_URL_IOT_DATA_PLANE` (`--param iotDataEndpoint`;
+ * the local cloud and LocalStack set it too). The SDK's default host is not an account endpoint, so without that
+ * variable nothing is published: the publish fails, naming what is missing.
  */
 export function createIotDataClientProvider({
-  iot = new IoTClient({}),
   endpoint = configuredEndpoint('IOT_DATA_PLANE'),
 }: {
-  iot?: IoTClient;
   endpoint?: string | undefined;
-} = {}): () => Promise<IoTDataPlaneClient> {
-  let client: Promise<IoTDataPlaneClient> | undefined;
-  const build = async (): Promise<IoTDataPlaneClient> => {
-    if (endpoint !== undefined) return createIotDataClient(endpoint);
-    try {
-      const { endpointAddress } = await iot.send(
-        new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }),
-      );
-      if (endpointAddress === undefined) throw new Error('DescribeEndpoint returned no endpointAddress');
-      return createIotDataClient(`https://${endpointAddress}`);
-    } catch (error) {
-      throw asDependencyError('IOT_DATA_PLANE', error);
-    }
-  };
+} = {}): () => IoTDataPlaneClient {
+  let client: IoTDataPlaneClient | undefined;
   return () => {
-    client ??= build().catch((error: unknown) => {
-      client = undefined; // ask again on the next call
-      throw error;
-    });
+    if (endpoint === undefined) {
+      throw new Error(
+        "AWS_ENDPOINT_URL_IOT_DATA_PLANE is not set: publishing needs the account's IoT data endpoint " +
+          '(iot:Data-ATS), which a deploy gives as --param="iotDataEndpoint=https://…"',
+      );
+    }
+    client ??= createIotDataClient(endpoint);
     return client;
   };
 }

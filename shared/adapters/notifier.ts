@@ -10,7 +10,7 @@ export const MAX_IOT_PAYLOAD_BYTES = 128 * 1024;
 export function createNotifier({
   client = createIotDataClientProvider(),
 }: {
-  client?: () => Promise<IoTDataPlaneClient>;
+  client?: () => IoTDataPlaneClient;
 } = {}): Notifier {
   return {
     async publish(topic, payload) {
@@ -21,7 +21,7 @@ export function createNotifier({
         );
       }
       try {
-        await (await client()).send(new PublishCommand({ topic, qos: 1, payload: bytes }));
+        await client().send(new PublishCommand({ topic, qos: 1, payload: bytes }));
       } catch (error) {
         throw asDependencyError('IOT_DATA_PLANE', error);
       }

@@ -1,5 +1,4 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import type { PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
 import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
 import type { GetCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -34,7 +33,8 @@ import { commandName, inCallOrder, iotPublishes } from '../support/sdk-calls.js'
 
 const ANALYTICS_TABLE = 'orderflow-test-analytics';
 const SUMMARY_TOPIC = 'analytics/orders/summary';
-const IOT_ENDPOINT_ADDRESS = 'abc123-ats.iot.us-east-1.amazonaws.com';
+/** The account's IoT data endpoint, as a deploy gives it. */
+const IOT_DATA_ENDPOINT = 'https://abc123-ats.iot.us-east-1.amazonaws.com';
 
 const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
 const ORDER_C = 'e3f4a5b6-c7d8-4e9f-a0b1-c2d3e4f5a6b7';
@@ -51,7 +51,6 @@ const NEXT_MINUTE = activityRecord({ orderId: ORDER_B, occurredAt: '2024-05-01T1
 
 const documentClient = mockClient(DynamoDBDocumentClient);
 const iotData = mockClient(IoTDataPlaneClient);
-const iot = mockClient(IoTClient);
 const analytics = new FakeTable(ANALYTICS_TABLE, 'pk');
 /** Count writes that fail, by the eventId they count. */
 const failingCounts = new Map<string, Error>();
@@ -61,11 +60,10 @@ let aggregateAnalytics: KinesisHandler;
 /** The `warn` of the logger aggregateAnalytics logs with. */
 let warn: WarnSpy;
 
-/** The table (a fake that evaluates the expressions it receives), the broker and DescribeEndpoint, with no history. */
+/** The table (a fake that evaluates the expressions it receives) and the broker, with no history. */
 function serve(): void {
   documentClient.reset();
   iotData.reset();
-  iot.reset();
   analytics.clear();
   failingCounts.clear();
   refusedConditions = [];
@@ -87,7 +85,6 @@ function serve(): void {
     return {};
   });
   iotData.on(PublishCommand).resolves({});
-  iot.on(DescribeEndpointCommand).resolves({ endpointAddress: IOT_ENDPOINT_ADDRESS });
 }
 
 function invoke(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
@@ -186,7 +183,8 @@ function timeline(): string[] {
 beforeAll(async () => {
   vi.stubEnv('ANALYTICS_TABLE', ANALYTICS_TABLE);
   vi.stubEnv('ORDERFLOW_FAULT_CUSTOMER_ID', '');
-  for (const service of ['', '_DYNAMODB', '_IOT_DATA_PLANE']) vi.stubEnv(`AWS_ENDPOINT_URL${service}`, '');
+  for (const service of ['', '_DYNAMODB']) vi.stubEnv(`AWS_ENDPOINT_URL${service}`, '');
+  vi.stubEnv('AWS_ENDPOINT_URL_IOT_DATA_PLANE', IOT_DATA_ENDPOINT);
   ({ handler: aggregateAnalytics } = await import('../../functions/aggregate-analytics.js'));
 });
 
@@ -203,7 +201,6 @@ afterAll(() => {
   vi.unstubAllEnvs();
   documentClient.restore();
   iotData.restore();
-  iot.restore();
 });
 
 describe('aggregateAnalytics (order-activity → one-minute windows per region)', () => {

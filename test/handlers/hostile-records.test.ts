@@ -1,4 +1,3 @@
-import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import { IoTDataPlaneClient, PublishCommand as IotPublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -73,7 +72,6 @@ const sns = mockClient(SNSClient);
 const kinesis = mockClient(KinesisClient);
 const sqs = mockClient(SQSClient);
 const iotData = mockClient(IoTDataPlaneClient);
-const iot = mockClient(IoTClient);
 const handlers = {} as Record<QueueConsumer, SqsHandler> & Record<StreamConsumer, KinesisHandler>;
 const logs = captureLogs();
 
@@ -145,24 +143,23 @@ beforeAll(async () => {
   vi.stubEnv('DEAD_LETTER_QUEUE_NAME', DLQ_NAMES.reviewOrder);
   vi.stubEnv('ANALYTICS_TABLE', 'orderflow-test-analytics');
   vi.stubEnv('ORDERFLOW_FAULT_CUSTOMER_ID', '');
-  vi.stubEnv('AWS_ENDPOINT_URL_IOT_DATA_PLANE', '');
+  vi.stubEnv('AWS_ENDPOINT_URL_IOT_DATA_PLANE', 'https://abc123-ats.iot.us-east-1.amazonaws.com');
   handlers.reviewOrder = (await import('../../functions/review-order.js')).handler;
   handlers.aggregateAnalytics = (await import('../../functions/aggregate-analytics.js')).handler;
   handlers.notifyCustomer = (await import('../../functions/notify-customer.js')).handler;
 });
 
 beforeEach(() => {
-  for (const client of [documentClient, sns, kinesis, sqs, iotData, iot]) client.reset();
+  for (const client of [documentClient, sns, kinesis, sqs, iotData]) client.reset();
   for (const name of Object.values(DLQ_NAMES)) {
     sqs.on(GetQueueUrlCommand, { QueueName: name }).resolves({ QueueUrl: DLQ_URL(name) });
   }
   sqs.on(SendMessageCommand).resolves({ MessageId: '9d2e3f4a-0000-4000-8000-000000000009' });
-  iot.on(DescribeEndpointCommand).resolves({ endpointAddress: 'abc123-ats.iot.us-east-1.amazonaws.com' });
 });
 
 afterAll(() => {
   vi.unstubAllEnvs();
-  for (const client of [documentClient, sns, kinesis, sqs, iotData, iot]) client.restore();
+  for (const client of [documentClient, sns, kinesis, sqs, iotData]) client.restore();
 });
 
 /** No write, publish or put anywhere: the only calls allowed are the DLQ's. */

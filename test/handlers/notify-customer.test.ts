@@ -1,9 +1,4 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import {
-  DescribeEndpointCommand,
-  IoTClient,
-  ThrottlingException as IotThrottling,
-} from '@aws-sdk/client-iot';
 import type { PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
 import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -38,7 +33,8 @@ interface Container {
   logWarn: WarnSpy;
 }
 
-const IOT_ENDPOINT_ADDRESS = 'abc123-ats.iot.eu-west-1.amazonaws.com';
+/** The account's IoT data endpoint (`iot:Data-ATS`), as a deploy gives it. */
+const IOT_DATA_ENDPOINT = 'https://abc123-ats.iot.eu-west-1.amazonaws.com';
 const LOCAL_IOT_ENDPOINT = 'http://127.0.0.1:4566';
 const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
 
@@ -50,7 +46,6 @@ const OTHER_PLACED = activityRecord({ status: 'PLACED', orderId: ORDER_B });
 const OTHER_PAID = activityRecord({ status: 'PAID', orderId: ORDER_B });
 
 const iotData = mockClient(IoTDataPlaneClient);
-const iot = mockClient(IoTClient);
 
 /**
  * Imports notifyCustomer into a fresh module graph (a new container, cold start) with the IoT data-plane endpoint
@@ -104,9 +99,7 @@ async function publishingClients(): Promise<{ clients: Set<unknown>; endpoints: 
 
 beforeEach(() => {
   iotData.reset();
-  iot.reset();
   iotData.on(PublishCommand).resolves({});
-  iot.on(DescribeEndpointCommand).resolves({ endpointAddress: IOT_ENDPOINT_ADDRESS });
 });
 
 afterEach(() => {
@@ -116,13 +109,12 @@ afterEach(() => {
 afterAll(() => {
   vi.unstubAllEnvs();
   iotData.restore();
-  iot.restore();
 });
 
 describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/status)', () => {
   it('publishes each status change as { orderId, status, seq, occurredAt } to its status topic with QoS 1', async () => {
     // Prepare
-    const container = await coldStart(undefined);
+    const container = await coldStart(IOT_DATA_ENDPOINT);
     const records = activityRecords([PLACED, PAID, FULFILLED]);
 
     // Act
@@ -150,7 +142,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
 
   it('passes the correlation id of a status change on in its message', async () => {
     // Prepare
-    const container = await coldStart(undefined);
+    const container = await coldStart(IOT_DATA_ENDPOINT);
     const records = activityRecords([{ ...PAID, correlationId: 'demo-1' }]);
 
     // Act
@@ -164,9 +156,9 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
   });
 
   describe('the IoT data-plane endpoint', () => {
-    it('asks DescribeEndpoint (iot:Data-ATS) once per container and publishes to the endpoint it names', async () => {
+    it('builds one client per container, at the endpoint the deploy names, and publishes there', async () => {
       // Prepare
-      const container = await coldStart(undefined);
+      const container = await coldStart(IOT_DATA_ENDPOINT);
       const [placed, paid, fulfilled] = activityRecords([PLACED, PAID, FULFILLED]);
       if (placed === undefined || paid === undefined || fulfilled === undefined)
         throw new Error('No records');
@@ -180,49 +172,13 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
 
       // Assess
       expect(responses).toEqual([NO_FAILURES, NO_FAILURES, NO_FAILURES]);
-      expect(iot).toHaveReceivedCommandTimes(DescribeEndpointCommand, 1);
-      expect(iot).toHaveReceivedCommandExactlyOnceWith(DescribeEndpointCommand, {
-        endpointType: 'iot:Data-ATS',
-      });
       expect(iotData).toHaveReceivedCommandTimes(PublishCommand, 3);
       const { clients, endpoints } = await publishingClients();
       expect(clients.size).toBe(1);
-      expect(endpoints).toEqual([`https://${IOT_ENDPOINT_ADDRESS}`]);
+      expect(endpoints).toEqual([IOT_DATA_ENDPOINT]);
     });
 
-    it('asks DescribeEndpoint again in each new container', async () => {
-      // Act
-      for (let container = 0; container < 2; container += 1)
-        await invoke(await coldStart(undefined), kinesisEvent(activityRecords([PLACED])));
-
-      // Assess
-      expect(iot).toHaveReceivedCommandTimes(DescribeEndpointCommand, 2);
-    });
-
-    it('reports the record when DescribeEndpoint is throttled, and asks again on the next invocation', async () => {
-      // Prepare
-      iot
-        .on(DescribeEndpointCommand)
-        .rejectsOnce(new IotThrottling({ message: 'Rate exceeded', $metadata: {} }))
-        .resolves({ endpointAddress: IOT_ENDPOINT_ADDRESS });
-      const container = await coldStart(undefined);
-      const [placed] = activityRecords([PLACED]);
-      if (placed === undefined) throw new Error('No record');
-
-      // Act
-      const first = await invoke(container, kinesisEvent([placed]));
-      const retry = await invoke(container, kinesisEvent([placed]));
-
-      // Assess
-      expect(first).toEqual(failures(placed));
-      expect(retry).toEqual(NO_FAILURES);
-      expect(iot).toHaveReceivedCommandTimes(DescribeEndpointCommand, 2);
-      expect(iotPublishes(iotData)).toEqual([
-        { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(PLACED) },
-      ]);
-    });
-
-    it('never asks DescribeEndpoint when AWS_ENDPOINT_URL_IOT_DATA_PLANE is set, and publishes there', async () => {
+    it("publishes to the local cloud's endpoint when AWS_ENDPOINT_URL_IOT_DATA_PLANE names it", async () => {
       // Prepare
       const container = await coldStart(LOCAL_IOT_ENDPOINT);
 
@@ -231,11 +187,27 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
         await invoke(container, kinesisEvent([record]));
 
       // Assess
-      expect(iot).not.toHaveReceivedAnyCommand();
       expect(iotData).toHaveReceivedCommandTimes(PublishCommand, 3);
       const { clients, endpoints } = await publishingClients();
       expect(clients.size).toBe(1);
       expect(endpoints).toEqual([LOCAL_IOT_ENDPOINT]);
+    });
+
+    it("without an endpoint, publishes nothing (never to the SDK's default host) and reports the record", async () => {
+      // Prepare
+      const container = await coldStart(undefined);
+      const [placed] = activityRecords([PLACED]);
+      if (placed === undefined) throw new Error('No record');
+
+      // Act
+      const response = await invoke(container, kinesisEvent([placed]));
+
+      // Assess: the reason names the missing variable.
+      expect(response).toEqual(failures(placed));
+      expect(iotData).not.toHaveReceivedAnyCommand();
+      expect(JSON.stringify(container.logWarn.mock.calls)).toContain(
+        'AWS_ENDPOINT_URL_IOT_DATA_PLANE is not set',
+      );
     });
   });
 
@@ -247,7 +219,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
     ['an orderId with a wildcard', { orderId: 'order-#' }, "orderId 'order-#'"],
   ])('refuses and logs %s, publishes nothing for it and goes on with the batch', async (_, ids, named) => {
     // Prepare
-    const container = await coldStart(undefined);
+    const container = await coldStart(IOT_DATA_ENDPOINT);
     const refused = activityRecord({ orderId: ORDER_B, ...ids });
     const records = activityRecords([refused, PAID]);
 
@@ -268,7 +240,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
   it('reports the record whose publish IoT Core throttled and the rest of its order, and publishes the other orders', async () => {
     // Prepare: order A's PAID is throttled; its FULFILLED must not overtake it, order B goes on.
     throttlePublishOf(PAID);
-    const container = await coldStart(undefined);
+    const container = await coldStart(IOT_DATA_ENDPOINT);
     const [placed, paid, otherPlaced, fulfilled] = activityRecords([PLACED, PAID, OTHER_PLACED, FULFILLED]);
     if (placed === undefined || paid === undefined || otherPlaced === undefined || fulfilled === undefined)
       throw new Error('No records');
@@ -308,7 +280,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
       else running.set(orderId, left);
       return {};
     });
-    const container = await coldStart(undefined);
+    const container = await coldStart(IOT_DATA_ENDPOINT);
     const activities = [PLACED, OTHER_PLACED, PAID, OTHER_PAID, FULFILLED];
 
     // Act
@@ -327,7 +299,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
 
   it('reports a record that is not an activity record with its sequence number, and publishes the others', async () => {
     // Prepare
-    const container = await coldStart(undefined);
+    const container = await coldStart(IOT_DATA_ENDPOINT);
     const malformed = kinesisRecord({ rawData: 'not json', sequenceNumber: kinesisSequenceNumber(2) });
     const [placed] = activityRecords([PLACED], 1);
     if (placed === undefined) throw new Error('No record');
@@ -344,7 +316,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
     it('logs the record whose publish IoT Core throttled, and the record of its order held back behind it', async () => {
       // Prepare
       throttlePublishOf(PAID);
-      const container = await coldStart(undefined);
+      const container = await coldStart(IOT_DATA_ENDPOINT);
       const [placed, paid, fulfilled] = activityRecords([PLACED, PAID, FULFILLED]);
       if (placed === undefined || paid === undefined || fulfilled === undefined)
         throw new Error('No records');
@@ -358,8 +330,8 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
         failedStreamRecordLog(
           paid,
           PAID,
-          'DependencyUnavailableError: IoT data plane is unavailable right now; retry the same request. — ' +
-            'caused by ThrottlingException: Rate exceeded',
+          `DependencyUnavailableError: IoT data plane at ${IOT_DATA_ENDPOINT} is unavailable right now; retry the ` +
+            'same request. — caused by ThrottlingException: Rate exceeded',
         ),
         failedStreamRecordLog(
           fulfilled,
@@ -371,7 +343,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
 
     it('logs a record that is not an activity record by its sequence number, saying it could not be parsed', async () => {
       // Prepare
-      const container = await coldStart(undefined);
+      const container = await coldStart(IOT_DATA_ENDPOINT);
       const malformed = kinesisRecord({ rawData: 'not json', sequenceNumber: kinesisSequenceNumber(2) });
       const [placed] = activityRecords([PLACED], 1);
       if (placed === undefined) throw new Error('No record');
@@ -397,7 +369,7 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
 
   it('publishes the sample event of events/notify-customer.json', async () => {
     // Prepare
-    const container = await coldStart(undefined);
+    const container = await coldStart(IOT_DATA_ENDPOINT);
     const event = kinesisSample('notify-customer.json');
 
     // Act

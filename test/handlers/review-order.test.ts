@@ -1,4 +1,3 @@
-import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -28,6 +27,8 @@ const REVIEWS_TABLE = 'orderflow-test-reviews';
 const DLQ_NAME = 'orderflow-test-review-dlq.fifo';
 const DLQ_URL = `https://sqs.us-east-1.amazonaws.com/123456789012/${DLQ_NAME}`;
 const REVIEWS_TOPIC = 'ops/reviews';
+/** The account's IoT data endpoint, as a deploy gives it. */
+const IOT_DATA_ENDPOINT = 'https://abc123-ats.iot.eu-west-1.amazonaws.com';
 
 const ORDER_X = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
 const ORDER_Y = 'e1f2a3b4-c5d6-4e7f-9a8b-7c6d5e4f3a2b';
@@ -35,11 +36,6 @@ const OPENED_AT = '2024-05-01T10:00:02.000Z';
 
 const documentClient = mockClient(DynamoDBDocumentClient);
 const iot = mockClient(IoTDataPlaneClient);
-/** No endpoint is configured here: the notifier asks DescribeEndpoint for the account's data endpoint. */
-const iotControl = mockClient(IoTClient);
-iotControl
-  .on(DescribeEndpointCommand)
-  .resolves({ endpointAddress: 'abc123-ats.iot.eu-west-1.amazonaws.com' });
 const sqs = mockClient(SQSClient);
 const reviews = new FakeTable(REVIEWS_TABLE, 'orderId');
 let reviewOrder: SqsHandler;
@@ -106,8 +102,8 @@ function timeline(): string[] {
 beforeAll(async () => {
   vi.stubEnv('REVIEWS_TABLE', REVIEWS_TABLE);
   vi.stubEnv('DEAD_LETTER_QUEUE_NAME', DLQ_NAME);
-  for (const service of ['', '_DYNAMODB', '_SQS', '_IOT_DATA_PLANE'])
-    vi.stubEnv(`AWS_ENDPOINT_URL${service}`, '');
+  for (const service of ['', '_DYNAMODB', '_SQS']) vi.stubEnv(`AWS_ENDPOINT_URL${service}`, '');
+  vi.stubEnv('AWS_ENDPOINT_URL_IOT_DATA_PLANE', IOT_DATA_ENDPOINT);
   ({ handler: reviewOrder } = await import('../../functions/review-order.js'));
 });
 
@@ -294,8 +290,8 @@ describe('reviewOrder (review.fifo → ops/reviews)', () => {
       failedRecordLog(
         throttled,
         placedX,
-        'DependencyUnavailableError: IoT data plane is unavailable right now; retry the same request. — ' +
-          'caused by ThrottlingException: Rate exceeded',
+        `DependencyUnavailableError: IoT data plane at ${IOT_DATA_ENDPOINT} is unavailable right now; retry the ` +
+          'same request. — caused by ThrottlingException: Rate exceeded',
       ),
     ]);
   });

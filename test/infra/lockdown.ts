@@ -37,11 +37,9 @@ export function lockdownViolations(template: CfnTemplate): string[] {
 
 /**
  * Actions with no resource-level permissions: the only ones an identity statement may grant on `"*"`.
- * - `iot:DescribeEndpoint`: how a deployed IoT publisher finds its account's data endpoint.
  * - `xray:PutTraceSegments`, `xray:PutTelemetryRecords`: what active tracing sends; X-Ray takes no resource for them.
  */
 export const RESOURCELESS_ACTIONS: ReadonlySet<string> = new Set([
-  'iot:DescribeEndpoint',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
 ]);

@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { packageStack } from '../../local/package-stack.js';
+import { DEV_IOT_DATA_ENDPOINT } from '../support/packaged-stack.js';
 import type { CfnTemplate, SpecDatabase, SpecProblem } from './cfn-spec.js';
 import { formatProblems, loadCfnSpec, validateTemplate } from './cfn-spec.js';
 import { packagedTemplate } from './package-template.js';
@@ -70,12 +74,6 @@ const IOT_TOPICS: Partial<Record<FunctionName, readonly string[]>> = {
 };
 
 /**
- * DescribeEndpoint (how a deployed publisher finds its account's IoT data endpoint) has no resource-level
- * permissions: the one identity statement that may say `Resource: "*"`, and only with this action alone in it.
- */
-const DESCRIBE_IOT_ENDPOINT = { Effect: 'Allow', Action: ['iot:DescribeEndpoint'], Resource: '*' };
-
-/**
  * Active tracing: every function sends its trace segments, which X-Ray takes on `"*"` only (the statement every role
  * inherits from the provider; observability.test.ts checks it is in each).
  */
@@ -102,11 +100,8 @@ const USE_KEY = [`kms:Decrypt on ${KEY}.Arn`, `kms:GenerateDataKey on ${KEY}.Arn
 const PUBLISH_ORDER_EVENTS = [...USE_KEY, 'sns:Publish on OrderEventsTopic'];
 /** A consumer sends a permanent failure to its queue's DLQ itself, by name (`GetQueueUrl`). */
 const deadLetterInto = (dlq: string) => [`sqs:GetQueueUrl on ${dlq}.Arn`, `sqs:SendMessage on ${dlq}.Arn`];
-/** An IoT publisher finds the data endpoint itself, then publishes to its own topics only. */
-const publishToIot = (...topics: string[]) => [
-  'iot:DescribeEndpoint on *',
-  ...topics.map((topic) => `iot:Publish on ${iotTopic(topic)}`),
-];
+/** An IoT publisher publishes to its own topics only (at the data endpoint the deploy names: no lookup). */
+const publishToIot = (...topics: string[]) => topics.map((topic) => `iot:Publish on ${iotTopic(topic)}`);
 /**
  * The stream and the failure queue are encrypted with the key: a stream consumer decrypts what it reads and
  * encrypts the batch it gives up on, which its own role sends to the on-failure destination.
@@ -498,12 +493,23 @@ describe('the dev stage template', () => {
         AWS_ENDPOINT_URL_SNS: '',
         AWS_ENDPOINT_URL_SQS: '',
         AWS_ENDPOINT_URL_KINESIS: '',
-        // Deployed, an IoT publisher asks IoT Core for its data endpoint (iot:DescribeEndpoint).
-        AWS_ENDPOINT_URL_IOT_DATA_PLANE: '',
+        // The account's own IoT data endpoint, as the deploy names it (--param iotDataEndpoint).
+        AWS_ENDPOINT_URL_IOT_DATA_PLANE: DEV_IOT_DATA_ENDPOINT,
         AWS_SHARED_CREDENTIALS_FILE: '',
       });
     }
   });
+
+  it('refuses to package a deployed stage without the IoT data endpoint (no default, no lookup at run time)', async () => {
+    const outputDir = await mkdtemp(join(tmpdir(), 'orderflow-no-iot-endpoint-'));
+    try {
+      await expect(packageStack({ stage: 'dev', outputDir })).rejects.toThrow(
+        /AWS_ENDPOINT_URL_IOT_DATA_PLANE.*Value not found at "param" source/,
+      );
+    } finally {
+      await rm(outputDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('has no wildcard in any action of a statement that allows, in IAM, KMS key or resource policies', () => {
     // A Deny only narrows access: the TLS-only Denies (`sqs:*`, `kms:*`, the deployment bucket's `s3:*`) may cover
@@ -598,11 +604,10 @@ describe('the dev stage template', () => {
     expect(new Set(publishTargets)).toEqual(new Set(['OrderEventsTopic']));
   });
 
-  it('names the resources of every identity policy statement, never Resource "*" but for DescribeEndpoint and X-Ray', () => {
+  it('names the resources of every identity policy statement, never Resource "*" but for X-Ray', () => {
     // Key policies are left out: there `Resource: "*"` means the key itself, the only value it takes.
     const statements = identityStatements();
     const unscoped = statements
-      .filter(({ statement }) => !isDeepStrictEqual(statement, DESCRIBE_IOT_ENDPOINT))
       .filter(({ statement }) => !isDeepStrictEqual(statement, WRITE_TRACES))
       .filter(
         ({ statement }) =>
@@ -616,24 +621,12 @@ describe('the dev stage template', () => {
     expect(unscoped).toEqual([]);
   });
 
-  it('grants iot:DescribeEndpoint on "*" alone in its statement, and only to the IoT publishers', () => {
-    // Prepare
-    const publisherRoles = Object.keys(IOT_TOPICS)
-      .map((name) => roleOf(lambdaFunction(template, 'dev', name)[1]))
-      .sort();
+  it('grants iot:DescribeEndpoint to no function: the deploy names the IoT data endpoint', () => {
+    const describing = identityStatements().filter(({ statement }) =>
+      asList(statement.Action).some((action) => String(action).startsWith('iot:Describe')),
+    );
 
-    // Act: every statement that says Resource "*" (but the X-Ray one every role has) or names DescribeEndpoint.
-    const excepted = identityStatements()
-      .filter(({ statement }) => !isDeepStrictEqual(statement, WRITE_TRACES))
-      .filter(
-        ({ statement }) =>
-          asList(statement.Resource).includes('*') ||
-          asList(statement.Action).includes('iot:DescribeEndpoint'),
-      );
-
-    // Assess
-    expect(excepted.map(({ statement }) => statement)).toEqual(excepted.map(() => DESCRIBE_IOT_ENDPOINT));
-    expect(excepted.map(({ logicalId }) => logicalId).sort()).toEqual(publisherRoles);
+    expect(describing.map(({ logicalId }) => logicalId)).toEqual([]);
   });
 
   it('lets only reviewOrder, aggregateAnalytics and notifyCustomer publish to IoT Core, each to its own topics', () => {

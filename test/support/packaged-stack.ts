@@ -13,6 +13,17 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * What `--param iotDataEndpoint` gives the packaged `dev` stage: a deployed stage needs its account's IoT data
+ * endpoint (`iot:Data-ATS`), which has no default. This one is made up, in that endpoint's form.
+ */
+export const DEV_IOT_DATA_ENDPOINT = 'https://a1b2c3example-ats.iot.eu-west-1.amazonaws.com';
+
+const STAGE_PARAMS: Record<PackagedStage, Record<string, string>> = {
+  dev: { iotDataEndpoint: DEV_IOT_DATA_ENDPOINT },
+  local: {},
+};
+
 let root: string | undefined;
 
 /**
@@ -21,8 +32,10 @@ let root: string | undefined;
  */
 export async function setup(project: TestProject): Promise<void> {
   root = await mkdtemp(join(tmpdir(), 'orderflow-packaged-'));
-  const packageDirs = { dev: join(root, 'dev'), local: join(root, 'local') };
-  for (const [stage, outputDir] of Object.entries(packageDirs)) await packageStack({ stage, outputDir });
+  const packageDirs: Record<PackagedStage, string> = { dev: join(root, 'dev'), local: join(root, 'local') };
+  for (const stage of ['dev', 'local'] as const) {
+    await packageStack({ stage, outputDir: packageDirs[stage], params: STAGE_PARAMS[stage] });
+  }
   project.provide('packageDirs', packageDirs);
 }
 
