@@ -116,7 +116,17 @@ export interface LocalCloud {
   turnOffFaults(): void;
   /** SNS → SQS deliveries a chaos run's SNS still owes (being retried, or waiting behind one): 0 without faults. */
   pendingSnsDeliveries(): number;
+  /** HTTP requests each emulator has served since the start (the local cloud's own included). */
+  emulatorRequests(): EmulatorRequests;
   stop(): Promise<void>;
+}
+
+export interface EmulatorRequests {
+  /** fauxqs: SNS and SQS */
+  sqsSns: number;
+  dynamodb: number;
+  kinesis: number;
+  iotData: number;
 }
 
 /**
@@ -281,6 +291,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           runtime.updateEnvironment(fn.name, { [FUNCTION_FAULTS_VARIABLE]: undefined });
       },
       pendingSnsDeliveries: () => faults?.snsDelivery.pending() ?? 0,
+      emulatorRequests: () => ({
+        sqsSns: emulators.sqsSns.requests(),
+        dynamodb: emulators.dynamodb.requests(),
+        kinesis: emulators.kinesis.requests(),
+        iotData: emulators.iotData.requests(),
+      }),
       stop,
     };
   } catch (error) {

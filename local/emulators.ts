@@ -6,12 +6,14 @@ import { type BuildAppOptions, buildApp } from 'fauxqs';
 import kinesalite from 'kinesalite';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { startIotDataShim } from './iot/iot-data-shim.js';
-import { close, endpointOf, HOST, listen } from './net.js';
+import { close, endpointOf, HOST, listen, requestCounter } from './net.js';
 
 /** A running emulator: where it listens and how to stop it. */
 export interface RunningService {
   port: number;
   endpoint: string;
+  /** HTTP requests it has served since it started (what `npm run bench` divides by the orders of a run). */
+  requests(): number;
   close(): Promise<void>;
 }
 
@@ -56,24 +58,27 @@ export async function startSqsSns(
   stores?: BuildAppOptions['stores'],
 ): Promise<RunningService> {
   const app = buildApp({ logger: false, defaultRegion: region, ...(stores === undefined ? {} : { stores }) });
+  const requests = requestCounter(app.server);
   await app.listen({ host: HOST, port });
   const address = app.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
-  return { port: bound, endpoint: endpointOf(bound), close: () => app.close() };
+  return { port: bound, endpoint: endpointOf(bound), requests, close: () => app.close() };
 }
 
 /** dynalite 4.0.0, in memory, with no artificial table-creation delay. No transactions, no TTL. */
 export async function startDynamoDb(port: number): Promise<RunningService> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const requests = requestCounter(server);
   const bound = await listen(server, port);
-  return { port: bound, endpoint: endpointOf(bound), close: () => close(server) };
+  return { port: bound, endpoint: endpointOf(bound), requests, close: () => close(server) };
 }
 
 /** kinesalite 3.3.3, in memory. Clients need an HTTP/1.1 `NodeHttpHandler` (it speaks no HTTP/2). */
 export async function startKinesis(port: number): Promise<RunningService> {
   const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
+  const requests = requestCounter(server);
   const bound = await listen(server, port);
-  return { port: bound, endpoint: endpointOf(bound), close: () => close(server) };
+  return { port: bound, endpoint: endpointOf(bound), requests, close: () => close(server) };
 }
 
 /** An aedes MQTT 3.1.1 broker on TCP and on WebSocket (any path; mqtt.js uses `/mqtt`). */

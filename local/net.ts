@@ -33,3 +33,14 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
   }
   return size > limitBytes ? undefined : Buffer.concat(chunks);
 }
+
+/** Counts the requests an HTTP server receives (`RunningService.requests`). */
+export function requestCounter(server: {
+  on(event: 'request', listener: () => void): unknown;
+}): () => number {
+  let requests = 0;
+  server.on('request', () => {
+    requests += 1;
+  });
+  return () => requests;
+}

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { Aedes } from 'aedes';
-import { close, endpointOf, listen } from '../net.js';
+import { close, endpointOf, listen, requestCounter } from '../net.js';
 
 /** The largest IoT Core message: 128 KB. */
 export const MAX_IOT_PAYLOAD_BYTES = 128 * 1024;
@@ -62,6 +62,7 @@ export async function startIotDataShim(broker: Aedes, port: number) {
       response.end('{}');
     });
   });
+  const requests = requestCounter(server);
   const bound = await listen(server, port);
-  return { port: bound, endpoint: endpointOf(bound), close: () => close(server) };
+  return { port: bound, endpoint: endpointOf(bound), requests, close: () => close(server) };
 }
