@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packageStack } from '../../local/package-stack.js';
@@ -41,6 +40,10 @@ const FUNCTIONS = [
   'redriveDlq',
 ] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
+
+/** Variables that carry credentials, or say where the SDK's default chain would look for them. */
+const CREDENTIAL_VARIABLE =
+  /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|SHARED_CREDENTIALS_FILE|CONFIG_FILE|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE)$/;
 
 /** The one customer managed key: it encrypts the topic, every queue and the activity stream. */
 const KEY = 'OrderflowKey';
@@ -488,15 +491,18 @@ describe('the dev stage template', () => {
         ORDER_EVENTS_TOPIC_ARN: { Ref: 'OrderEventsTopic' },
         ORDERS_TABLE: 'orderflow-dev-orders',
         IDEMPOTENCY_TABLE: 'orderflow-dev-idempotency',
-        // The SDK ignores an empty AWS_ENDPOINT_URL_* and AWS_SHARED_CREDENTIALS_FILE.
+        // The SDK ignores an empty AWS_ENDPOINT_URL_*.
         AWS_ENDPOINT_URL_DYNAMODB: '',
         AWS_ENDPOINT_URL_SNS: '',
         AWS_ENDPOINT_URL_SQS: '',
         AWS_ENDPOINT_URL_KINESIS: '',
         // The account's own IoT data endpoint, as the deploy names it (--param iotDataEndpoint).
         AWS_ENDPOINT_URL_IOT_DATA_PLANE: DEV_IOT_DATA_ENDPOINT,
-        AWS_SHARED_CREDENTIALS_FILE: '',
       });
+      // Lambda gives the role's credentials as variables (and refuses a function that sets them).
+      expect(
+        Object.keys(variables as object).filter((variable) => CREDENTIAL_VARIABLE.test(variable)),
+      ).toEqual([]);
     }
   });
 
@@ -1089,20 +1095,17 @@ describe('the local stage template', () => {
     }
   });
 
-  it('gives invoke local the dummy credentials file by an absolute path', () => {
-    // `serverless invoke local` runs the bundle from .esbuild/.build: a relative path would not resolve there.
-    const files = FUNCTIONS.map((name) =>
-      propertyAt(lambdaFunction(template, 'local', name)[1], [
-        'Environment',
-        'Variables',
-        'AWS_SHARED_CREDENTIALS_FILE',
-      ]),
-    );
+  it('gives no function credentials or a credentials file: they sign with what the local cloud or invoke local exports', () => {
+    for (const name of FUNCTIONS) {
+      const variables = Object.keys(
+        propertyAt(lambdaFunction(template, 'local', name)[1], ['Environment', 'Variables']) as object,
+      );
 
-    for (const file of new Set(files)) {
-      expect(typeof file === 'string' && isAbsolute(file) && existsSync(file), String(file)).toBe(true);
+      expect(
+        variables.filter((variable) => CREDENTIAL_VARIABLE.test(variable)),
+        name,
+      ).toEqual([]);
     }
-    expect(new Set(files).size).toBe(1);
   });
 });
 
