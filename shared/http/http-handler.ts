@@ -9,9 +9,8 @@ import type { MetricName } from '../core/metric-names.js';
 import { annotateTrace, logger, metrics, metricsRecorder, recordRefusal, tracer } from '../observability.js';
 import { readCaller } from './caller.js';
 import { isMiddyTimeout, MethodNotAllowedError, RequestTimedOutError } from './errors.js';
-import { REPLAYED_HEADER } from './idempotent-command.js';
 import { problemKindOf, toProblemResponse } from './problem.js';
-import type { HttpResponse } from './responses.js';
+import { type HttpResponse, REPLAYED_HEADER } from './responses.js';
 
 /**
  * A route's work, given the request, its caller (the verified token's customer and scopes) and its correlation id

@@ -13,7 +13,7 @@ import { asDependencyError } from '../adapters/dependency-error.js';
 import type { Caller } from '../core/caller.js';
 import { findInCauseChain, IdempotencyKeyReusedError, OrderflowError } from '../core/errors.js';
 import { RequestInProgressError } from './errors.js';
-import type { HttpResponse } from './responses.js';
+import { type HttpResponse, REPLAYED_HEADER } from './responses.js';
 
 /** What an idempotent HTTP command receives: the caller, the parsed request and the key that guards it, if any. */
 export interface CommandInput<R> {
@@ -35,9 +35,6 @@ export interface IdempotentCommandOptions {
   /** How long a completed response is replayed. */
   expiresAfterSeconds?: number;
 }
-
-/** Marks a replayed response. */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /**
  * Guards an HTTP command with Powertools idempotency: the first request with a key runs it and stores its response;
