@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createDocumentClient } from '../../shared/adapters/clients.js';
+import { createDocumentClient } from '../../shared/adapters/document-client.js';
 import type { RedrivePorts } from '../../shared/app/redrive-dlq.js';
 import { createRedrivePortsFromEnv, type RedriveQueue } from '../../shared/wiring/redrive-ports.js';
 import type { LocalFunction } from '../template/model.js';

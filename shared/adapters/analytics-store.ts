@@ -2,8 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WindowSummary } from '../core/analytics.js';
 import type { AnalyticsStore } from '../core/ports.js';
-import { createDocumentClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
+import { createDocumentClient } from './document-client.js';
 
 const windowKey = (region: string, windowStart: string) => `WINDOW#${region}#${windowStart}`;
 const openKey = (region: string) => `OPEN#${region}`;

@@ -5,7 +5,6 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { withInjectedFaults } from './sdk-faults.js';
 
@@ -19,16 +18,15 @@ import { withInjectedFaults } from './sdk-faults.js';
  * credentials that way, the local cloud gives its functions dummy ones, and `serverless invoke local` exports the
  * ones it resolved (a profile's too) as the same variables. Profiles, SSO, STS and instance metadata are never
  * consulted.
+ *
+ * Only packages whose modules have no side effects (`"sideEffects": false`) are imported here, so a bundle keeps
+ * just the clients its function builds. `@aws-sdk/lib-dynamodb` declares none, and would bring DynamoDB into every
+ * bundle: the document client is in `document-client.ts`.
  */
 const COMMON = { credentials: fromEnv() } as const;
 
 export function createDynamoDbClient(): DynamoDBClient {
   return withInjectedFaults(new DynamoDBClient({ ...COMMON }), 'dynamodb');
-}
-
-/** DynamoDB items as plain objects; `undefined` attributes are left out rather than refused. */
-export function createDocumentClient(client = createDynamoDbClient()): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 export function createSnsClient(): SNSClient {

@@ -10,8 +10,8 @@ import { ConcurrentUpdateError } from '../core/errors.js';
 import type { CommandKeys, LastCommand, Order, OrderRecord } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
 import type { OrderStore } from '../core/ports.js';
-import { createDocumentClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
+import { createDocumentClient } from './document-client.js';
 
 export interface OrderStoreOptions {
   client?: DynamoDBDocumentClient;

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ParkingStore, ReceivedDeadLetter, RedriveLock } from '../core/ports.js';
 import * as z from '../core/zod.js';
-import { createDocumentClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
+import { createDocumentClient } from './document-client.js';
 
 /** A staged or parked item's `message`, read back at the edge. */
 const storedMessageSchema = z.object({

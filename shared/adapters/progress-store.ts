@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProgressStore } from '../core/ports.js';
-import { createDocumentClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
+import { createDocumentClient } from './document-client.js';
 
 /** `ProgressStore` on a DynamoDB table keyed by `orderId`, attribute `seq`: one conditional write per advance. */
 export function createProgressStore({

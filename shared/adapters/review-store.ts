@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReviewStore } from '../core/ports.js';
-import { createDocumentClient } from './clients.js';
 import { asDependencyError } from './dependency-error.js';
+import { createDocumentClient } from './document-client.js';
 
 /** `ReviewStore` on a DynamoDB table keyed by `orderId`: one case per order (conditional put). */
 export function createReviewStore({

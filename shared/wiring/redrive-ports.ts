@@ -1,7 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createSqsClient } from '../adapters/clients.js';
+import { createSqsClient } from '../adapters/clients.js';
 import { createDeadLetterSource } from '../adapters/dead-letter-source.js';
+import { createDocumentClient } from '../adapters/document-client.js';
 import { createParkingStore } from '../adapters/parking-store.js';
 import { createRedriveTarget } from '../adapters/redrive-target.js';
 import type { RedrivePorts } from '../app/redrive-dlq.js';

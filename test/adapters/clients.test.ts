@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  createDocumentClient,
   createDynamoDbClient,
   createIotDataClient,
   createKinesisClient,
@@ -11,6 +10,7 @@ import {
   createSnsClient,
   createSqsClient,
 } from '../../shared/adapters/clients.js';
+import { createDocumentClient } from '../../shared/adapters/document-client.js';
 
 /** Each client the adapters build, and how its resolved credentials are asked for. */
 const CLIENTS = [
@@ -46,7 +46,7 @@ afterAll(async () => {
   await rm(profileDir, { recursive: true, force: true });
 });
 
-describe('the SDK clients (shared/adapters/clients.ts)', () => {
+describe('the SDK clients (shared/adapters/clients.ts, document-client.ts)', () => {
   it.each(CLIENTS)(
     "%s signs with the environment's credentials, as Lambda gives them",
     async (_, credentials) => {

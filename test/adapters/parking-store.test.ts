@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/clients.js';
+import { createDocumentClient } from '../../shared/adapters/document-client.js';
 import { createParkingStore } from '../../shared/adapters/parking-store.js';
 import { conditionFailed } from '../support/fake-dynamodb.js';
 import { receivedDeadLetter } from '../support/fake-redrive-ports.js';

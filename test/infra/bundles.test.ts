@@ -70,6 +70,27 @@ describe('the packaged bundles', () => {
     },
   );
 
+  it.each([
+    [
+      'getOrder',
+      'Powertools idempotency and its JMESPath',
+      ['IdempotencyItemAlreadyExistsError', 'JMESPathError'],
+    ],
+    ['notifyCustomer', 'the DynamoDB client', ['DynamoDB_20120810']],
+  ])('%s carries no code it never runs: %s', (fn, _, markers) => {
+    // Act
+    const bundle = bundleOf(fn);
+
+    // Assess: each marker is a name that code writes out (an error's name, a service's API version).
+    for (const marker of markers) expect(bundle).not.toContain(marker);
+  });
+
+  it('has the markers of that code where it runs', () => {
+    expect(bundleOf('createOrder')).toContain('IdempotencyItemAlreadyExistsError');
+    expect(bundleOf('createOrder')).toContain('JMESPathError');
+    expect(bundleOf('reviewOrder')).toContain('DynamoDB_20120810');
+  });
+
   it.each(FUNCTIONS)('%s: one bundle that imports nothing but Node built-ins at load', (fn) => {
     // Act
     const files = Object.keys(zipOf(fn));
