@@ -1,6 +1,7 @@
 /**
  * The endpoint an SDK client of `service` is pointed at through `AWS_ENDPOINT_URL_<SERVICE>` (the local cloud,
- * LocalStack), or `undefined` for AWS itself. Used to name the endpoint in errors, never to change behaviour.
+ * LocalStack, or for the IoT data plane the account's own endpoint a deploy names), or `undefined` for the SDK's
+ * default. Used to name the endpoint in errors; only the IoT data-plane client also refuses to publish without one.
  */
 export function configuredEndpoint(
   service: 'DYNAMODB' | 'SNS' | 'SQS' | 'KINESIS' | 'IOT_DATA_PLANE' | 'LAMBDA',
