@@ -14,9 +14,9 @@ import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { AnalyticsRun } from '../shared/app/aggregate-analytics.js';
 import { logger, markConsumer, metrics, tracer } from '../shared/observability.js';
-import { parseActivityRecord } from '../shared/queue/activity-record.js';
+import { ACTIVITY_RECORDS, parseActivityRecord } from '../shared/queue/activity-record.js';
 import { countBatch, countStreamAge } from '../shared/queue/batch-metrics.js';
-import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
+import { RecordFailures } from '../shared/queue/record-failures.js';
 import { readConfig } from '../shared/wiring/config.js';
 
 const config = readConfig(['ANALYTICS_TABLE']);

@@ -12,10 +12,10 @@ import type {
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { notifyCustomer } from '../shared/app/notify-customer.js';
 import { logger, markConsumer, metrics, metricsRecorder, tracer } from '../shared/observability.js';
-import { parseActivityRecord } from '../shared/queue/activity-record.js';
+import { ACTIVITY_RECORDS, parseActivityRecord } from '../shared/queue/activity-record.js';
 import { countBatch, countStreamAge } from '../shared/queue/batch-metrics.js';
 import { inOrderPerOrder, orderOfStreamRecord } from '../shared/queue/in-order-per-order.js';
-import { ACTIVITY_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
+import { RecordFailures } from '../shared/queue/record-failures.js';
 
 const ports = { notifier: createNotifier(), log: logger, metrics: metricsRecorder };
 const handleRecord = (record: KinesisStreamRecord) => notifyCustomer(ports, parseActivityRecord(record));

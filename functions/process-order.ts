@@ -13,7 +13,8 @@ import { logger, markConsumer, metrics, metricsRecorder, tracer } from '../share
 import { countBatch } from '../shared/queue/batch-metrics.js';
 import { inOrderPerOrder, orderOfQueueRecord } from '../shared/queue/in-order-per-order.js';
 import { orderEventHandler } from '../shared/queue/order-event-handler.js';
-import { ORDER_EVENT_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
+import { ORDER_EVENT_RECORDS } from '../shared/queue/order-event-record.js';
+import { RecordFailures } from '../shared/queue/record-failures.js';
 import { readConfig } from '../shared/wiring/config.js';
 import { createOrderPortsFromEnv } from '../shared/wiring/order-ports.js';
 

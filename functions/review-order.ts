@@ -11,7 +11,8 @@ import { reviewOrder } from '../shared/app/review-order.js';
 import { logger, markConsumer, metrics, metricsRecorder, tracer } from '../shared/observability.js';
 import { countBatch } from '../shared/queue/batch-metrics.js';
 import { orderEventHandler } from '../shared/queue/order-event-handler.js';
-import { ORDER_EVENT_RECORDS, RecordFailures } from '../shared/queue/record-failures.js';
+import { ORDER_EVENT_RECORDS } from '../shared/queue/order-event-record.js';
+import { RecordFailures } from '../shared/queue/record-failures.js';
 import { readConfig } from '../shared/wiring/config.js';
 
 const config = readConfig(['REVIEWS_TABLE', 'DEAD_LETTER_QUEUE_NAME']);

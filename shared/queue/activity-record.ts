@@ -5,6 +5,7 @@ import { InvalidEventError } from '../core/errors.js';
 import { toFieldIssues } from '../core/field-issues.js';
 import { ORDER_STATUSES } from '../core/status-machine.js';
 import * as z from '../core/zod.js';
+import type { RecordKind } from './record-failures.js';
 
 // Strict: a field this version does not know (a future schemaVersion) is not silently dropped.
 const activityRecordSchema = z.strictObject({
@@ -48,3 +49,19 @@ export function parseActivityRecord(record: KinesisStreamRecord): ActivityRecord
   }
   return parsed.data;
 }
+
+/** Records of the `order-activity` stream: status changes. */
+export const ACTIVITY_RECORDS: RecordKind<KinesisStreamRecord> = {
+  idField: 'sequenceNumber',
+  idOf: (record) => record.kinesis.sequenceNumber,
+  identify(record) {
+    try {
+      const { orderId, seq, eventId, status, correlationId } = parseActivityRecord(record);
+      return { orderId, seq, eventId, status, correlationId };
+    } catch {
+      return undefined;
+    }
+  },
+  unexplained: () => 'reported by the batch processor without an error',
+  next: 'this record and those after it in the shard will be retried',
+};

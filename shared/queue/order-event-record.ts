@@ -3,6 +3,7 @@ import { InvalidEventError } from '../core/errors.js';
 import { toFieldIssues } from '../core/field-issues.js';
 import { type EventAttributes, eventAttributesSchema, orderEventSchema } from '../core/order-event-schema.js';
 import type { OrderEvent } from '../core/order-events.js';
+import type { RecordKind } from './record-failures.js';
 
 /** The largest message SNS publishes: a bigger body did not come from the intake. */
 export const MAX_ORDER_EVENT_BYTES = 256 * 1024;
@@ -56,3 +57,21 @@ function describe(error: Parameters<typeof toFieldIssues>[0]): string {
     .map((issue) => `${issue.field} ${issue.detail}`)
     .join('; ');
 }
+
+/** Records of `fulfillment.fifo` and `review.fifo`: order events, one message group per order. */
+export const ORDER_EVENT_RECORDS: RecordKind<SQSRecord> = {
+  idField: 'messageId',
+  idOf: (record) => record.messageId,
+  identify(record) {
+    try {
+      const { event, attributes } = parseOrderEventRecord(record);
+      const correlationId = event.correlationId ?? attributes.correlationId;
+      return { orderId: event.orderId, seq: event.seq, eventId: event.eventId, correlationId };
+    } catch {
+      return undefined;
+    }
+  },
+  // Powertools' FIFO processor (skipGroupOnError) fails the rest of a group without handing it over.
+  unexplained: (record) =>
+    `skipped: an earlier record of message group ${record.attributes.MessageGroupId ?? '(none)'} failed in this batch`,
+};

@@ -1,8 +1,5 @@
-import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { describeError } from '../core/errors.js';
 import type { Log } from '../core/ports.js';
-import { parseActivityRecord } from './activity-record.js';
-import { parseOrderEventRecord } from './order-event-record.js';
 
 /** The message of every failed-record log entry, whichever the consumer: one log filter finds them all. */
 export const RECORD_FAILED = 'Record failed; it will be delivered again';
@@ -16,7 +13,11 @@ export interface RecordIdentity {
   correlationId?: string | undefined;
 }
 
-/** How the records of one event source are named in the log. */
+/**
+ * How the records of one event source are named in the log. Each kind lives beside its parser
+ * (`ORDER_EVENT_RECORDS` in `order-event-record.ts`, `ACTIVITY_RECORDS` in `activity-record.ts`): a schema is built
+ * when its module loads, so a consumer imports only the one it reads.
+ */
 export interface RecordKind<R> {
   /** The field that carries the record's id in the log entry, as the batch response names it. */
   idField: 'messageId' | 'sequenceNumber';
@@ -28,40 +29,6 @@ export interface RecordKind<R> {
   /** What the event source does next with a reported record, appended to every reason. */
   next?: string;
 }
-
-/** Records of `fulfillment.fifo` and `review.fifo`: order events, one message group per order. */
-export const ORDER_EVENT_RECORDS: RecordKind<SQSRecord> = {
-  idField: 'messageId',
-  idOf: (record) => record.messageId,
-  identify(record) {
-    try {
-      const { event, attributes } = parseOrderEventRecord(record);
-      const correlationId = event.correlationId ?? attributes.correlationId;
-      return { orderId: event.orderId, seq: event.seq, eventId: event.eventId, correlationId };
-    } catch {
-      return undefined;
-    }
-  },
-  // Powertools' FIFO processor (skipGroupOnError) fails the rest of a group without handing it over.
-  unexplained: (record) =>
-    `skipped: an earlier record of message group ${record.attributes.MessageGroupId ?? '(none)'} failed in this batch`,
-};
-
-/** Records of the `order-activity` stream: status changes. */
-export const ACTIVITY_RECORDS: RecordKind<KinesisStreamRecord> = {
-  idField: 'sequenceNumber',
-  idOf: (record) => record.kinesis.sequenceNumber,
-  identify(record) {
-    try {
-      const { orderId, seq, eventId, status, correlationId } = parseActivityRecord(record);
-      return { orderId, seq, eventId, status, correlationId };
-    } catch {
-      return undefined;
-    }
-  },
-  unexplained: () => 'reported by the batch processor without an error',
-  next: 'this record and those after it in the shard will be retried',
-};
 
 /**
  * Why the records of one invocation failed: reasons are noted where each failure happens (a record handler's error,

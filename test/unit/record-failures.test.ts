@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ORDER_EVENT_RECORDS, RecordFailures } from '../../shared/queue/record-failures.js';
+import { ORDER_EVENT_RECORDS } from '../../shared/queue/order-event-record.js';
+import { RecordFailures } from '../../shared/queue/record-failures.js';
 import { RECORD_FAILED } from '../support/failure-log.js';
 import { orderEventBody, orderEventRecord, sqsRecord } from '../support/sqs-event.js';
 
