@@ -15,6 +15,7 @@ export default defineConfig({
             'test/adapters/**/*.test.ts',
             'test/handlers/**/*.test.ts',
             'test/local/**/*.test.ts',
+            'test/bench/**/*.test.ts',
           ],
         },
       },
