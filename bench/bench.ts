@@ -105,14 +105,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   await writeFile(emptyModule, 'export {};\n');
   const scripts = await buildScripts(workDir, esbuildOptions);
 
-  const coldStart = await measureColdStarts(
-    functions,
-    references,
-    measured,
-    floorBundle,
-    emptyModule,
-    options,
-  );
+  const coldStart = await measureColdStarts(functions, references, floorBundle, emptyModule, options);
   const firstInvocations = await measureFirstInvocations(functions, scripts, options);
 
   const functionResults: FunctionResult[] = functions.map((fn) => {
@@ -211,7 +204,6 @@ function clientsOf(measured: Map<string, { clients: string[] }>, fn: PackagedFun
 async function measureColdStarts(
   functions: readonly PackagedFunction[],
   references: Map<string, string>,
-  measured: Map<string, { clients: string[] }>,
   floorBundle: string,
   emptyModule: string,
   options: BenchOptions,
@@ -242,7 +234,6 @@ async function measureColdStarts(
   options.onProgress({ phase: 'cold start', done: total, total, detail: 'measured' });
   const bare = median(samples.get(emptyModule) ?? []);
   const costOf = (path: string) => median(samples.get(path) ?? []) - bare;
-  void measured;
   return { costOf, floorMs: costOf(floorBundle) };
 }
 
