@@ -112,7 +112,8 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
   const listener = listenForFaults((fault) => {
     faults[fault.kind] += 1;
   });
-  const adminToken = await target.issueToken({ sub: CHAOS_RUN_ADMIN, scopes: [ADMIN_SCOPE] });
+  /** Minted for each read: a run of 10,000 orders outlives a token's hour. */
+  const issueAdminToken = () => target.issueToken({ sub: CHAOS_RUN_ADMIN, scopes: [ADMIN_SCOPE] });
   const watch = await watchStatuses(target.mqttUrl, customerPrefix);
   try {
     // 1. Faults on: the workload.
@@ -180,7 +181,7 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
     });
 
     // 3. What happened.
-    const readBack = await readOrders(target.httpUrl, adminToken, [...acceptedIds], concurrency);
+    const readBack = await readOrders(target.httpUrl, issueAdminToken, [...acceptedIds], concurrency);
     const reached = new Map<string, ExpectedOrder | undefined>();
     const lost: Array<LostOrder & { answers: string }> = [];
     for (const [orderId, expectation] of expectations) {
@@ -210,7 +211,7 @@ export async function runChaos(cloud: LocalCloud, options: ChaosOptions): Promis
       if (judgedAs !== undefined) expected.set(orderId, judgedAs);
     }
     const { records, ghosts, extraPlaced } = await readGhosts((orderIds) =>
-      readOrders(target.httpUrl, adminToken, orderIds, concurrency),
+      readOrders(target.httpUrl, issueAdminToken, orderIds, concurrency),
     );
     const windows = await readWindowFigures(target.clients.dynamodb, target.analyticsTableName, regions);
     const replays: TimeWindow[] = recovery.replayWindows.map(({ from, to }) => ({

@@ -225,15 +225,19 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
 }
 
 /**
- * Each order as `GET /orders/{id}` returns it, `concurrency` requests at a time, read with `token` (one with the
- * `orders/admin` scope reads any customer's order); `undefined` for an order that was not answered 200.
+ * Each order as `GET /orders/{id}` returns it, `concurrency` requests at a time; `undefined` for an order that was
+ * not answered 200. The token comes from `issueReadToken` when the read starts (one with the `orders/admin` scope
+ * reads any customer's order): a token minted when a long run began would have expired by now.
+ *
+ * @throws Error when the API refuses the token (401, 403): that is the harness's fault, not the orders'.
  */
 export async function readOrders(
   httpUrl: string,
-  token: string,
+  issueReadToken: () => Promise<string>,
   orderIds: readonly string[],
   concurrency: number,
 ): Promise<Map<string, OrderReadBack | undefined>> {
+  const token = await issueReadToken();
   const result = new Map<string, OrderReadBack | undefined>();
   let next = 0;
   const reader = async () => {
@@ -251,10 +255,20 @@ async function readOrder(
   token: string,
   orderId: string,
 ): Promise<OrderReadBack | undefined> {
+  let response: Response;
   try {
-    const response = await fetch(`${httpUrl}/orders/${encodeURIComponent(orderId)}`, {
+    response = await fetch(`${httpUrl}/orders/${encodeURIComponent(orderId)}`, {
       headers: { authorization: `Bearer ${token}` },
     });
+  } catch {
+    return undefined;
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new Error(
+      `GET /orders/${orderId} answered ${response.status} to the read-back token: ${await response.text()}`,
+    );
+  }
+  try {
     const body = (await response.json()) as { status?: unknown; version?: unknown };
     if (response.status !== 200 || typeof body.status !== 'string' || typeof body.version !== 'number') {
       return undefined;

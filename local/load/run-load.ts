@@ -57,8 +57,8 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   const regions = regionsFor(runId, orders);
   const pollIntervalMs = options.pollIntervalMs ?? 250;
 
-  const adminToken = await target.issueToken({ sub: LOAD_RUN_ADMIN, scopes: [ADMIN_SCOPE] });
-  await checkHttp(target.httpUrl, adminToken);
+  const issueAdminToken = () => target.issueToken({ sub: LOAD_RUN_ADMIN, scopes: [ADMIN_SCOPE] });
+  await checkHttp(target.httpUrl, await issueAdminToken());
   const before = await deadLetterDepths(target);
   const watch = await watchStatusesAt(target.mqttUrl, `load-${runId}-`);
   try {
@@ -96,7 +96,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     const settleEnd = Date.now();
 
     const orderIds = [...expected.keys()];
-    const readBack = await readOrders(target.httpUrl, adminToken, orderIds, concurrency);
+    const readBack = await readOrders(target.httpUrl, issueAdminToken, orderIds, concurrency);
     const records = await readActivity(target.clients.kinesis, target.activityStreamName);
     const windows = await readWindowFigures(target.clients.dynamodb, target.analyticsTableName, regions);
     const after = await deadLetterDepths(target);
