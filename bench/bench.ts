@@ -188,7 +188,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     },
     perOrder,
     naiveTwin: { stages: naive },
-    endToEnd: { ...endToEnd, ...(bound === undefined ? {} : { bound }) },
+    endToEnd: {
+      ...endToEnd,
+      idleRequestsPerSecond: { ...endToEnd.idleRequestsPerSecond },
+      ...(bound === undefined ? {} : { bound }),
+    },
   };
 }
 

@@ -82,6 +82,12 @@ export function formatMarkdown(
           .join(', ')} |`,
     ),
     '',
+    `Requests per order are those the orders caused: each emulator's idle requests (the pollers', per second: ${Object.entries(
+      results.endToEnd.idleRequestsPerSecond,
+    )
+      .map(([emulator, rate]) => `${emulator} ${rate.toFixed(1)}`)
+      .join(', ')}) are taken off for the length of the run.`,
+    '',
     '| emulator floor | calls/s |',
     '|---|---:|',
     ...results.endToEnd.floors.map(

@@ -63,7 +63,7 @@ export interface EndToEndRun {
   p99Ms: number;
   /** Every verdict of the load run held (nothing lost, in order, analytics exact, DLQs empty). */
   allPassed: boolean;
-  /** Requests each emulator served per order in this run. */
+  /** Requests each emulator served per order in this run, its idle pollers' requests taken off. */
   emulatorRequestsPerOrder: Record<string, number>;
 }
 
@@ -100,6 +100,8 @@ export interface BenchResults {
   endToEnd: {
     runs: EndToEndRun[];
     floors: EmulatorFloor[];
+    /** Requests/s each emulator served with nothing to do (the pollers'), measured before the runs. */
+    idleRequestsPerSecond: Record<string, number>;
     /** The emulator that allows the fewest orders/s, at its floor and this run's requests per order. */
     bound?: { emulator: string; ordersPerSecond: number };
   };

@@ -33,6 +33,7 @@ function results(bundleBytes: number): BenchResults {
     perOrder: { handlerMicros: 1, sdkCallMicros: 1, ratioToSdkCalls: 1, sdkMicrosPerCall: {} },
     naiveTwin: { stages: [] },
     endToEnd: {
+      idleRequestsPerSecond: {},
       runs: [
         {
           concurrency: 20,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { perOrderCost } from '../../bench/bench.js';
 import { BUDGETS, judgeBudgets } from '../../bench/budgets.js';
-import { emulatorBound } from '../../bench/end-to-end.js';
+import { emulatorBound, requestsPerOrder } from '../../bench/end-to-end.js';
 import { roleOf } from '../../bench/packaged-functions.js';
 import type { BenchResults, EndToEndRun } from '../../bench/results.js';
 
@@ -50,7 +50,7 @@ function holding(): BenchResults {
         { stage: 'createOrder', cpuMicrosPerMessage: 100, naiveCpuMicrosPerMessage: 400, slowdown: 4 },
       ],
     },
-    endToEnd: { runs: [run()], floors: [] },
+    endToEnd: { runs: [run()], floors: [], idleRequestsPerSecond: {} },
   };
 }
 
@@ -123,6 +123,26 @@ describe('the emulator bound', () => {
       run({ emulatorRequestsPerOrder: { dynamodb: 20, sqsSns: 30, kinesis: 2, iotData: 3 } }),
     );
     expect(bound).toEqual({ emulator: 'sqsSns', ordersPerSecond: 20 });
+  });
+
+  it("counts only the requests the orders caused: the idle pollers' requests for the run's length come off", () => {
+    const perOrder = requestsPerOrder(
+      { sqsSns: 1200, dynamodb: 500, kinesis: 300, iotData: 40 },
+      { sqsSns: 10, dynamodb: 0, kinesis: 20, iotData: 0 },
+      10,
+      100,
+    );
+    expect(perOrder).toEqual({ sqsSns: 11, dynamodb: 5, kinesis: 1, iotData: 0.4 });
+  });
+
+  it('never counts fewer than zero requests per order', () => {
+    const perOrder = requestsPerOrder(
+      { sqsSns: 5, dynamodb: 0, kinesis: 0, iotData: 0 },
+      { sqsSns: 10, dynamodb: 0, kinesis: 0, iotData: 0 },
+      10,
+      1,
+    );
+    expect(perOrder.sqsSns).toBe(0);
   });
 
   it('is unknown without a run at the budget concurrency', () => {
