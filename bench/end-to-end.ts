@@ -258,15 +258,32 @@ async function callsPerSecondOf(
   concurrency: number,
   durationMs: number,
 ): Promise<number> {
+  const { calls, seconds } = await countCalls(call, concurrency, durationMs);
+  return calls / seconds;
+}
+
+/**
+ * Runs `call` from `concurrency` callers until `durationMs` passed and sums what the calls returned (the requests
+ * each made). Each result is added after its await: `calls += await call()` would read `calls` before the await and
+ * keep one caller's sum out of twenty.
+ */
+export async function countCalls(
+  call: () => Promise<number>,
+  concurrency: number,
+  durationMs: number,
+): Promise<{ calls: number; seconds: number }> {
   const start = performance.now();
   const end = start + durationMs;
   let calls = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) calls += await call();
+      while (performance.now() < end) {
+        const made = await call();
+        calls += made;
+      }
     }),
   );
-  return calls / ((performance.now() - start) / 1000);
+  return { calls, seconds: (performance.now() - start) / 1000 };
 }
 
 /**

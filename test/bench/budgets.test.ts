@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { perOrderCost } from '../../bench/bench.js';
 import { BUDGETS, judgeBudgets } from '../../bench/budgets.js';
-import { emulatorBound, requestsPerOrder } from '../../bench/end-to-end.js';
+import { countCalls, emulatorBound, requestsPerOrder } from '../../bench/end-to-end.js';
 import { roleOf } from '../../bench/packaged-functions.js';
 import type { BenchResults, EndToEndRun } from '../../bench/results.js';
 
@@ -108,6 +108,23 @@ describe('the benchmark budgets', () => {
     const none = holding();
     none.endToEnd.runs = [run({ concurrency: 5 })];
     expect(missed(none)).toEqual([`end to end at concurrency ${BUDGETS.endToEndConcurrency}`]);
+  });
+});
+
+describe("an emulator's floor loop", () => {
+  it('counts every call of every concurrent caller', async () => {
+    let made = 0;
+    const { calls } = await countCalls(
+      async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        made += 1;
+        return 2;
+      },
+      20,
+      50,
+    );
+    expect(made).toBeGreaterThan(20);
+    expect(calls).toBe(made * 2);
   });
 });
 
