@@ -83,10 +83,15 @@ export interface BenchResults {
   twoClientFloorMs: number;
   stages: StageResult[];
   framework: {
-    /** The same no-op record handler, bare and inside Middy + Logger + BatchProcessor, per message. */
+    /**
+     * The same no-op record handler, bare and inside the consumers' stack (Middy, Logger and Metrics middleware,
+     * BatchProcessor), per message, tracing off as on the local stage.
+     */
     bareMicrosPerMessage: number;
     wrappedMicrosPerMessage: number;
     overheadMicrosPerMessage: number;
+    /** The wrapped handler with tracing on, as deployed: the X-Ray SDK loaded, its async hooks tracking promises. */
+    tracedWrappedMicrosPerMessage: number;
   };
   /** CPU of one order's messages through every stage, against the CPU of the same SDK calls made bare. */
   perOrder: {

@@ -110,12 +110,19 @@ export function messagesIn(event: unknown): number {
 }
 
 /**
- * The function's environment as its template gives it, pointed at the in-process fake AWS, logging at `INFO` as a
- * deployed stage does. Its endpoints are `*.bench.invalid`: if the fake were bypassed, nothing could be reached.
+ * The function's environment as its template gives it, pointed at the in-process fake AWS, logging at `INFO` and
+ * tracing on as a deployed stage does (the local stage's package turns tracing off; on, the function loads the X-Ray
+ * SDK, which then switches itself off outside Lambda: its import and its async hooks are measured, no segment is
+ * sent). Its endpoints are `*.bench.invalid`: if the fake were bypassed, nothing could be reached.
  */
 export function stageEnvironment(fn: PackagedFunction): Record<string, string> {
   const { NODE_OPTIONS: _sourceMaps, AWS_SHARED_CREDENTIALS_FILE: _file, ...environment } = fn.environment;
-  return benchEnvironment({ ...environment, ...BENCH_ENDPOINTS, POWERTOOLS_LOG_LEVEL: 'INFO' });
+  return benchEnvironment({
+    ...environment,
+    ...BENCH_ENDPOINTS,
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_TRACE_ENABLED: 'true',
+  });
 }
 
 /**

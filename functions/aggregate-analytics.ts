@@ -1,7 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   Context,
@@ -13,7 +12,7 @@ import { createAnalyticsStore } from '../shared/adapters/analytics-store.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { AnalyticsRun } from '../shared/app/aggregate-analytics.js';
-import { logger, markConsumer, metrics, tracer } from '../shared/observability.js';
+import { logger, markConsumer, metrics, traceHandler } from '../shared/observability.js';
 import { ACTIVITY_RECORDS, parseActivityRecord } from '../shared/queue/activity-record.js';
 import { countBatch, countStreamAge } from '../shared/queue/batch-metrics.js';
 import { RecordFailures } from '../shared/queue/record-failures.js';
@@ -47,6 +46,6 @@ export const handler = middy(
     return failures.report(logger, event.Records, response);
   },
 )
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

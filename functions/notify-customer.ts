@@ -1,7 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   Context,
@@ -11,7 +10,7 @@ import type {
 } from 'aws-lambda';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { notifyCustomer } from '../shared/app/notify-customer.js';
-import { logger, markConsumer, metrics, metricsRecorder, tracer } from '../shared/observability.js';
+import { logger, markConsumer, metrics, metricsRecorder, traceHandler } from '../shared/observability.js';
 import { ACTIVITY_RECORDS, parseActivityRecord } from '../shared/queue/activity-record.js';
 import { countBatch, countStreamAge } from '../shared/queue/batch-metrics.js';
 import { inOrderPerOrder, orderOfStreamRecord } from '../shared/queue/in-order-per-order.js';
@@ -45,6 +44,6 @@ export const handler = middy(
     return failures.report(logger, event.Records, response);
   },
 )
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,7 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createActivityStream } from '../shared/adapters/activity-stream.js';
@@ -9,7 +8,7 @@ import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
 import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { createProgressStore } from '../shared/adapters/progress-store.js';
 import { FulfillmentRun, failureReasonOf } from '../shared/app/process-order.js';
-import { logger, markConsumer, metrics, metricsRecorder, tracer } from '../shared/observability.js';
+import { logger, markConsumer, metrics, metricsRecorder, traceHandler } from '../shared/observability.js';
 import { countBatch } from '../shared/queue/batch-metrics.js';
 import { inOrderPerOrder, orderOfQueueRecord } from '../shared/queue/in-order-per-order.js';
 import { orderEventHandler } from '../shared/queue/order-event-handler.js';
@@ -64,6 +63,6 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
     batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })),
   });
 })
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

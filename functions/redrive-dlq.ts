@@ -1,13 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type RedriveReport, runRedrive } from '../shared/app/redrive-dlq.js';
 import { ValidationError } from '../shared/core/errors.js';
 import { toFieldIssues } from '../shared/core/field-issues.js';
 import * as z from '../shared/core/zod.js';
-import { logger, metrics, metricsRecorder, tracer } from '../shared/observability.js';
+import { logger, metrics, metricsRecorder, traceHandler } from '../shared/observability.js';
 import { createRedrivePortsFromEnv, REDRIVE_QUEUES } from '../shared/wiring/redrive-ports.js';
 
 const portsFor = createRedrivePortsFromEnv();
@@ -33,7 +32,7 @@ export const handler = middy(async (event: unknown, context: Context): Promise<R
   countRedrive(report);
   return report;
 })
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));
 

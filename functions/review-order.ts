@@ -1,14 +1,13 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDeadLetterQueue } from '../shared/adapters/dead-letter-queue.js';
 import { createNotifier } from '../shared/adapters/notifier.js';
 import { createReviewStore } from '../shared/adapters/review-store.js';
 import { reviewOrder } from '../shared/app/review-order.js';
-import { logger, markConsumer, metrics, metricsRecorder, tracer } from '../shared/observability.js';
+import { logger, markConsumer, metrics, metricsRecorder, traceHandler } from '../shared/observability.js';
 import { countBatch } from '../shared/queue/batch-metrics.js';
 import { orderEventHandler } from '../shared/queue/order-event-handler.js';
 import { ORDER_EVENT_RECORDS } from '../shared/queue/order-event-record.js';
@@ -40,6 +39,6 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
   countBatch({ records: event.Records.length, failed: response.batchItemFailures.length });
   return failures.report(logger, event.Records, response);
 })
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

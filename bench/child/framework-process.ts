@@ -1,17 +1,17 @@
 /**
  * A benchmark child process: what the consumers' framework stack costs per message, on its own. The same no-op
  * record handler runs over the same 10-record SQS batch twice: bare (a loop), and the way the consumers wrap theirs
- * (`functions/process-order.ts`): Middy with Powertools Tracer, Logger and Metrics middleware, and the batch
- * utility's `processPartialResponse`. Writes `{ bareMicrosPerMessage, wrappedMicrosPerMessage }` on fd 3.
+ * (`functions/process-order.ts`): Middy with the Powertools Tracer (where `POWERTOOLS_TRACE_ENABLED` is not false),
+ * Logger and Metrics middleware, and the batch utility's `processPartialResponse`. Writes
+ * `{ bareMicrosPerMessage, wrappedMicrosPerMessage }` on fd 3.
  */
 import { writeSync } from 'node:fs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { logger, markConsumer, metrics, tracer } from '../../shared/observability.js';
+import { logger, markConsumer, metrics, traceHandler } from '../../shared/observability.js';
 
 const BATCHES = Number(process.env.BENCH_ITERATIONS ?? 5000);
 const job = JSON.parse(process.env.BENCH_JOB ?? 'null') as { event: SQSEvent } | null;
@@ -55,7 +55,7 @@ const wrapped = middy(
       processInParallel: true,
     }),
 )
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));
 

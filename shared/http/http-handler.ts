@@ -1,12 +1,18 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Caller } from '../core/caller.js';
 import { CORRELATION_ID_HEADER, correlationIdOf } from '../core/correlation.js';
 import type { MetricName } from '../core/metric-names.js';
-import { annotateTrace, logger, metrics, metricsRecorder, recordRefusal, tracer } from '../observability.js';
+import {
+  annotateTrace,
+  logger,
+  metrics,
+  metricsRecorder,
+  recordRefusal,
+  traceHandler,
+} from '../observability.js';
 import { readCaller } from './caller.js';
 import { isMiddyTimeout, MethodNotAllowedError, RequestTimedOutError } from './errors.js';
 import { problemKindOf, toProblemResponse } from './problem.js';
@@ -69,7 +75,7 @@ export function httpHandler(
     return withCorrelationHeader(response, correlationId);
   };
   return middy<APIGatewayProxyEventV2, HttpResponse>(guarded)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use({

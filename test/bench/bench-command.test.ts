@@ -29,7 +29,12 @@ function results(bundleBytes: number): BenchResults {
     ],
     twoClientFloorMs: 1,
     stages: [],
-    framework: { bareMicrosPerMessage: 1, wrappedMicrosPerMessage: 2, overheadMicrosPerMessage: 1 },
+    framework: {
+      bareMicrosPerMessage: 1,
+      wrappedMicrosPerMessage: 2,
+      overheadMicrosPerMessage: 1,
+      tracedWrappedMicrosPerMessage: 3,
+    },
     perOrder: { handlerMicros: 1, sdkCallMicros: 1, ratioToSdkCalls: 1, sdkMicrosPerCall: {} },
     naiveTwin: { stages: [] },
     endToEnd: {

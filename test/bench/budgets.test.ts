@@ -43,7 +43,12 @@ function holding(): BenchResults {
     ],
     twoClientFloorMs: 110,
     stages: [],
-    framework: { bareMicrosPerMessage: 1, wrappedMicrosPerMessage: 2, overheadMicrosPerMessage: 1 },
+    framework: {
+      bareMicrosPerMessage: 1,
+      wrappedMicrosPerMessage: 2,
+      overheadMicrosPerMessage: 1,
+      tracedWrappedMicrosPerMessage: 3,
+    },
     perOrder: { handlerMicros: 1100, sdkCallMicros: 1000, ratioToSdkCalls: 1.1, sdkMicrosPerCall: {} },
     naiveTwin: {
       stages: [
