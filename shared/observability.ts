@@ -73,9 +73,12 @@ export const tracer: Tracer | undefined = tracingTurnedOff
       captureHTTPsRequests: false,
     });
 
-/** The handler's X-Ray segment as Middy middleware (`captureLambdaHandler`); nothing where tracing is off. */
-export function traceHandler(): MiddlewareObj {
-  return tracer === undefined ? {} : captureLambdaHandler(tracer, { captureResponse: false });
+/**
+ * The handler's X-Ray segment as Middy middleware (`captureLambdaHandler`), for `.use()`: none where tracing is off
+ * (an empty list; Middy refuses a middleware without `before`, `after` or `onError`).
+ */
+export function traceHandler(): MiddlewareObj[] {
+  return tracer === undefined ? [] : [captureLambdaHandler(tracer, { captureResponse: false })];
 }
 
 /** Annotates this invocation's segment (searchable in X-Ray: `annotation.orderId = "..."`). */
