@@ -37,3 +37,20 @@ export function orderIdFor(idempotencyKey: string, request: unknown): string {
 export function fulfillmentEventIdFor(paidEventId: string): string {
   return orderIdFor(`fulfil:${paidEventId}`, null);
 }
+
+/** What an AMQP `messageId` may be to serve as an idempotency key as it is. */
+const PLAIN_MESSAGE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/**
+ * The idempotency key of an ERP message: its AMQP `messageId` (a message sent again, or a batch redelivered, keeps
+ * it), or its account and order number when the ERP set none. A `messageId` with other characters, or longer, is
+ * hashed, so that every key fits the HTTP API's `Idempotency-Key` rules.
+ */
+export function legacyIdempotencyKey(
+  messageId: string | undefined,
+  { account, erpOrderNo }: { account: string; erpOrderNo: string },
+): string {
+  if (messageId === undefined || messageId === '') return `erp:${account}:${erpOrderNo}`;
+  if (PLAIN_MESSAGE_ID.test(messageId)) return `amqp:${messageId}`;
+  return `amqp-sha256:${createHash('sha256').update(messageId, 'utf8').digest('hex')}`;
+}

@@ -208,3 +208,18 @@ export interface Log {
   /** Keys on every later entry of this invocation (a correlation id, once known). */
   appendKeys(keys: Record<string, string>): void;
 }
+
+/** An ERP message refused for good: its body as it came, its AMQP `messageId`, and why. */
+export interface RejectedLegacyMessage {
+  body: string;
+  messageId: string | undefined;
+  reason: string;
+}
+
+/**
+ * Where an ERP message that can never be valid goes instead of being retried: the legacy queue's dead-letter
+ * exchange, which routes it to `legacy.orders.rejected` with its reason.
+ */
+export interface LegacyRejections {
+  reject(message: RejectedLegacyMessage): Promise<void>;
+}

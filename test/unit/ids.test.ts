@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createOrderBodySchema, ORDER_ID_PATTERN } from '../../shared/core/order-schema.js';
-import { newEventContext, newOrderId, orderIdFor } from '../../shared/ids.js';
+import {
+  createOrderBodySchema,
+  IDEMPOTENCY_KEY_PATTERN,
+  ORDER_ID_PATTERN,
+} from '../../shared/core/order-schema.js';
+import { legacyIdempotencyKey, newEventContext, newOrderId, orderIdFor } from '../../shared/ids.js';
 import { createOrderBodyArb, idempotencyKeyArb } from '../support/arbitraries.js';
 
 /** 8-4-4-4-12 lower-case hex, version nibble 8 ("custom"), RFC 4122 variant (8, 9, a or b). */
@@ -107,5 +111,33 @@ describe('newEventContext', () => {
     expect(new Date(first.now).toISOString()).toBe(first.now);
     expect(Date.parse(first.now)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(first.now)).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('the idempotency key of an ERP message', () => {
+  const order = { account: 'ACME-01', erpOrderNo: 'PO-1' };
+
+  it('is its AMQP messageId, or its account and order number when it has none', () => {
+    expect(legacyIdempotencyKey('m-1', order)).toBe('amqp:m-1');
+    expect(legacyIdempotencyKey(undefined, order)).toBe('erp:ACME-01:PO-1');
+    expect(legacyIdempotencyKey('', order)).toBe('erp:ACME-01:PO-1');
+  });
+
+  it('always fits the Idempotency-Key rules, hashing a messageId that does not', () => {
+    expect(legacyIdempotencyKey('id with spaces/and ünïcode', order)).toMatch(/^amqp-sha256:[0-9a-f]{64}$/);
+    fc.assert(
+      fc.property(fc.option(fc.string({ maxLength: 300 }), { nil: undefined }), (messageId) => {
+        expect(legacyIdempotencyKey(messageId, order)).toMatch(IDEMPOTENCY_KEY_PATTERN);
+      }),
+    );
+  });
+
+  it('tells two messageIds apart', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (a, b) => {
+        fc.pre(a !== b);
+        expect(legacyIdempotencyKey(a, order)).not.toBe(legacyIdempotencyKey(b, order));
+      }),
+    );
   });
 });

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { importLegacyOrders, type LegacyMessage } from '../../shared/app/import-legacy-order.js';
+import type { BusMessage } from '../../shared/core/bus-message.js';
+import { DependencyUnavailableError } from '../../shared/core/errors.js';
+import type { Order, OrderRecord } from '../../shared/core/order.js';
+import type { OrderEvent } from '../../shared/core/order-events.js';
+import type { EventBus, OrderStore, RejectedLegacyMessage } from '../../shared/core/ports.js';
+
+/** The orders table, in memory, with the conditional writes the pipeline relies on. */
+class MemoryOrderStore implements OrderStore {
+  readonly records = new Map<string, OrderRecord>();
+  async get(orderId: string) {
+    return this.records.get(orderId);
+  }
+  async create(order: Order, pendingEvent: OrderEvent) {
+    if (this.records.has(order.orderId)) return false;
+    this.records.set(order.orderId, { order, pendingEvent });
+    return true;
+  }
+  async update(record: OrderRecord) {
+    this.records.set(record.order.orderId, record);
+  }
+  async markPublished(orderId: string, version: number) {
+    const record = this.records.get(orderId);
+    if (record !== undefined && record.order.version === version) {
+      this.records.set(orderId, { ...record, pendingEvent: undefined });
+    }
+  }
+  async discardUnpublished(orderId: string) {
+    this.records.delete(orderId);
+  }
+}
+
+/** The topic: what it took, or a throttling error for the next `failures` publishes. */
+class MemoryBus implements EventBus {
+  readonly published: BusMessage[] = [];
+  failures = 0;
+  async publish(message: BusMessage) {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new DependencyUnavailableError('SNS', { mayHaveHappened: false });
+    }
+    this.published.push(message);
+  }
+}
+
+function world() {
+  const store = new MemoryOrderStore();
+  const bus = new MemoryBus();
+  const rejected: RejectedLegacyMessage[] = [];
+  const ports = {
+    store,
+    bus,
+    log: { warn: () => undefined, appendKeys: () => undefined },
+    rejections: { reject: async (message: RejectedLegacyMessage) => void rejected.push(message) },
+  };
+  return { store, bus, rejected, ports };
+}
+
+const erpOrder = (erpOrderNo: string, price = '19.99') => ({
+  erpOrderNo,
+  account: 'ACME-01',
+  ccy: 'EUR',
+  lines: [{ article: 'BOOK-1', qty: 2, price }],
+});
+
+const amqp = (body: unknown, messageId?: string, correlationId?: string): LegacyMessage => ({
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  messageId,
+  correlationId,
+});
+
+describe('importing ERP orders', () => {
+  it('places each message as an order of its account, in delivery order', async () => {
+    // Prepare
+    const { store, bus, rejected, ports } = world();
+
+    // Act
+    const outcomes = await importLegacyOrders(ports, [
+      amqp(erpOrder('PO-1'), 'm-1', 'erp-batch-7'),
+      amqp(erpOrder('PO-2', '5')),
+    ]);
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['placed', 'placed']);
+    expect([...store.records.values()].map(({ order }) => [order.customerId, order.total])).toEqual([
+      ['erp-ACME-01', 3998],
+      ['erp-ACME-01', 1000],
+    ]);
+    expect(bus.published.map(({ attributes }) => attributes.correlationId)).toEqual([
+      'erp-batch-7',
+      undefined,
+    ]);
+    expect(rejected).toEqual([]);
+  });
+
+  it('makes one order of a message delivered twice, by its messageId or, without one, by its order number', async () => {
+    // Prepare
+    const { store, bus, ports } = world();
+    const batch = [amqp(erpOrder('PO-1'), 'm-1'), amqp(erpOrder('PO-2'))];
+
+    // Act
+    const first = await importLegacyOrders(ports, batch);
+    const redelivered = await importLegacyOrders(ports, batch);
+
+    // Assess
+    expect(redelivered).toEqual(first);
+    expect(store.records.size).toBe(2);
+    expect(bus.published).toHaveLength(2);
+  });
+
+  it('completes, on redelivery, an order whose publish failed the batch the first time', async () => {
+    // Prepare
+    const { store, bus, ports } = world();
+    bus.failures = 1;
+    const batch = [amqp(erpOrder('PO-1'), 'm-1')];
+
+    // Act
+    const failed = importLegacyOrders(ports, batch);
+    await expect(failed).rejects.toThrow(DependencyUnavailableError);
+    const redelivered = await importLegacyOrders(ports, batch);
+
+    // Assess
+    expect(redelivered.map((outcome) => outcome.kind)).toEqual(['placed']);
+    expect(store.records.size).toBe(1);
+    expect(bus.published).toHaveLength(1);
+  });
+
+  it.each([
+    ['not JSON', amqp('<order no="1"/>', 'm-1'), 'the message is not JSON'],
+    [
+      'not the ERP format',
+      amqp({ ...erpOrder('PO-1'), ccy: 'euro' }, 'm-1'),
+      'not an ERP order: ccy must be an ISO 4217 code: three upper-case letters, e.g. EUR',
+    ],
+    [
+      'too large',
+      amqp('x'.repeat(64 * 1024 + 1), 'm-1'),
+      'the message is 65537 bytes; an ERP order is at most 65536',
+    ],
+  ])(
+    'rejects a message that is %s with its reason, and goes on with the batch',
+    async (_case, bad, reason) => {
+      // Prepare
+      const { store, rejected, ports } = world();
+
+      // Act
+      const outcomes = await importLegacyOrders(ports, [bad, amqp(erpOrder('PO-9'), 'm-9')]);
+
+      // Assess
+      expect(outcomes).toEqual([{ kind: 'rejected', reason }, expect.objectContaining({ kind: 'placed' })]);
+      expect(rejected).toEqual([{ body: bad.body, messageId: 'm-1', reason }]);
+      expect(store.records.size).toBe(1);
+    },
+  );
+
+  it('rejects a messageId sent again with another order, instead of placing or retrying it', async () => {
+    // Prepare
+    const { store, rejected, ports } = world();
+    await importLegacyOrders(ports, [amqp(erpOrder('PO-1'), 'm-1')]);
+
+    // Act
+    const outcomes = await importLegacyOrders(ports, [amqp(erpOrder('PO-1', '20.00'), 'm-1')]);
+
+    // Assess
+    expect(outcomes[0]?.kind).toBe('rejected');
+    expect(rejected[0]?.reason).toMatch(/^refused: /);
+    expect(store.records.size).toBe(1);
+  });
+});
