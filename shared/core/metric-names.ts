@@ -28,6 +28,9 @@ export const METRIC_NAMES = [
   // Redrive
   'MessagesRedriven',
   'MessagesParked',
+  // The legacy ERP bridge (its placed orders count as `OrdersPlaced`, with the dimension `consumer`)
+  /** An ERP message refused for good, into `legacy.orders.rejected`. */
+  'LegacyMessagesRejected',
 ] as const;
 
 export type MetricName = (typeof METRIC_NAMES)[number];
