@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ChannelModel, type ConfirmChannel, connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,7 @@ if (!installed && process.env.CI === undefined)
   console.warn(`skipping the broker tests: ${RABBITMQ_INSTALL_HINT}`);
 
 describe.runIf(installed)('the legacy broker, as broker/definitions.json declares it', () => {
+  const brokerDir = join(PROJECT_ROOT, '.local-cloud', `test-broker-${process.pid}`);
   let broker: LocalBroker;
   let connection: ChannelModel;
   let channel: ConfirmChannel;
@@ -59,6 +61,7 @@ describe.runIf(installed)('the legacy broker, as broker/definitions.json declare
   afterAll(async () => {
     await connection?.close();
     await broker?.stop();
+    await rm(brokerDir, { recursive: true, force: true });
   });
 
   /** Every message waiting in `queue`, taken off it. */
