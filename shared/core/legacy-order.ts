@@ -13,8 +13,14 @@
  */
 import { ValidationError } from './errors.js';
 import { toFieldIssues } from './field-issues.js';
-import { MAX_ITEMS, MAX_QUANTITY, MAX_UNIT_PRICE } from './money.js';
-import { type CreateOrderBody, DEFAULT_REGION } from './order-schema.js';
+import { MAX_ITEMS, MAX_UNIT_PRICE } from './money.js';
+import {
+  type CreateOrderBody,
+  DEFAULT_REGION,
+  quantitySchema,
+  skuSchema,
+  typeError,
+} from './order-schema.js';
 import * as z from './zod.js';
 
 /**
@@ -31,23 +37,10 @@ export function customerIdOfAccount(account: string): string {
   return `erp-${account}`;
 }
 
-const typeError =
-  (expected: string) =>
-  (issue: { input?: unknown }): string =>
-    issue.input === undefined ? 'is required' : `must be ${expected}`;
-
 const erpLineSchema = z.strictObject(
   {
-    article: z
-      .string({ error: typeError('a string') })
-      .check(z.regex(/^[A-Z0-9-]{1,32}$/, { error: 'must be 1-32 characters of A-Z, 0-9 and -' })),
-    qty: z
-      .number({ error: typeError('a whole number') })
-      .check(
-        z.minimum(1, { error: 'must be at least 1', abort: true }),
-        z.maximum(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}`, abort: true }),
-        z.int({ error: 'must be a whole number' }),
-      ),
+    article: skuSchema,
+    qty: quantitySchema,
     price: z.string({ error: typeError('a decimal string such as "19.99"') }).check(
       z.regex(ERP_PRICE_PATTERN, {
         error: 'must be a decimal string with at most two decimals, such as "19.99" (no sign, no exponent)',

@@ -9,7 +9,7 @@ export const DEFAULT_REGION = 'eu-west';
 export const MAX_CANCEL_REASON_LENGTH = 500;
 
 /** The message for a missing field, or for one of the wrong JSON type. */
-const typeError =
+export const typeError =
   (expected: string) =>
   (issue: { input?: unknown }): string =>
     issue.input === undefined ? 'is required' : `must be ${expected}`;
@@ -24,18 +24,24 @@ const minorUnits = (max: number) =>
 
 const objectError = typeError('a JSON object');
 
+/** A stock keeping unit: what an item is (the legacy ERP's `article` follows the same rule). */
+export const skuSchema = z
+  .string({ error: typeError('a string') })
+  .check(z.regex(/^[A-Z0-9-]{1,32}$/, { error: 'must be 1-32 characters of A-Z, 0-9 and -' }));
+
+/** How many of an item: a whole number from 1 to `MAX_QUANTITY` (the legacy ERP's `qty` too). */
+export const quantitySchema = z
+  .number({ error: typeError('a whole number') })
+  .check(
+    z.minimum(1, { error: 'must be at least 1', abort: true }),
+    z.maximum(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}`, abort: true }),
+    z.int({ error: 'must be a whole number' }),
+  );
+
 export const orderItemSchema = z.strictObject(
   {
-    sku: z
-      .string({ error: typeError('a string') })
-      .check(z.regex(/^[A-Z0-9-]{1,32}$/, { error: 'must be 1-32 characters of A-Z, 0-9 and -' })),
-    quantity: z
-      .number({ error: typeError('a whole number') })
-      .check(
-        z.minimum(1, { error: 'must be at least 1', abort: true }),
-        z.maximum(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}`, abort: true }),
-        z.int({ error: 'must be a whole number' }),
-      ),
+    sku: skuSchema,
+    quantity: quantitySchema,
     unitPrice: minorUnits(MAX_UNIT_PRICE),
   },
   { error: objectError },
