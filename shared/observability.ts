@@ -58,12 +58,12 @@ const tracingTurnedOff = ['false', '0'].includes((process.env.POWERTOOLS_TRACE_E
 
 /**
  * One Tracer per function (module scope): the handler's segment on AWS X-Ray (active tracing, `serverless.yml`),
- * annotated with `orderId` and `correlationId` where a request has them. SDK clients are not captured: the
- * handler segment is what fits the cold-start budget.
+ * annotated with `orderId` and `correlationId` where a request has them. SDK clients are not captured: that would
+ * add to every cold start (README, "Performance").
  *
  * `undefined` where tracing is turned off, and then never imported: importing the X-Ray SDK creates its cls-hooked
- * namespace, which tracks every promise of the process through async hooks whether anything is traced or not (a
- * quarter of the Middy + Powertools + batch overhead per message in `npm run bench`). Where tracing is not turned off
+ * namespace, which tracks every promise of the process through async hooks whether anything is traced or not (half
+ * the wrapped cost per message of Middy + Powertools + batch in `npm run bench`). Where tracing is not turned off
  * but there is no X-Ray (a test outside Lambda), the Tracer is loaded and switches itself off, as Powertools does.
  */
 export const tracer: Tracer | undefined = tracingTurnedOff
