@@ -14,10 +14,14 @@ export interface LocalCloudPorts {
   iotData: number;
   /** The Lambda Invoke API of the functions the local cloud runs (what `npm run replay` calls). */
   lambda: number;
+  /** Secrets Manager's `GetSecretValue` for the secrets of the stack (the legacy broker's user). */
+  secretsManager: number;
+  /** The legacy broker's AMQP listener (RabbitMQ), where the ERP publishes and listens (`npm run legacy`). */
+  amqp: number;
 }
 
 /** The fixed ports of what a person talks to (README, "The local cloud"). */
-export const DEFAULT_PUBLIC_PORTS = { http: 3000, mqtt: 1883, mqttWs: 8083 } as const;
+export const DEFAULT_PUBLIC_PORTS = { http: 3000, mqtt: 1883, mqttWs: 8083, amqp: 5672 } as const;
 
 /** The variable each emulator's endpoint is given to the functions in (and what the `local` stage sets). */
 export const ENDPOINT_VARIABLES = {
@@ -25,10 +29,17 @@ export const ENDPOINT_VARIABLES = {
   dynamodb: ['AWS_ENDPOINT_URL_DYNAMODB'],
   kinesis: ['AWS_ENDPOINT_URL_KINESIS'],
   iotData: ['AWS_ENDPOINT_URL_IOT_DATA_PLANE'],
+  secretsManager: ['AWS_ENDPOINT_URL_SECRETS_MANAGER'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Used for an emulator when no function of the stack names its endpoint yet. */
-const FALLBACK_EMULATOR_PORTS = { sqsSns: 4566, dynamodb: 4567, kinesis: 4568, iotData: 4569 } as const;
+const FALLBACK_EMULATOR_PORTS = {
+  sqsSns: 4566,
+  dynamodb: 4567,
+  kinesis: 4568,
+  iotData: 4569,
+  secretsManager: 4571,
+} as const;
 
 /** The local Lambda Invoke API: next to the emulators, as no function of the stack calls it. */
 export const LAMBDA_API_PORT = 4570;
@@ -36,7 +47,8 @@ export const LAMBDA_API_PORT = 4570;
 /**
  * The default ports: the emulators' from the endpoints serverless.yml gives the functions of the `local` stage
  * (so `serverless invoke local --stage local` reaches the same cloud, and no port is written twice), the public
- * fixed ones unless `ORDERFLOW_HTTP_PORT` / `ORDERFLOW_MQTT_PORT` / `ORDERFLOW_MQTT_WS_PORT` say otherwise.
+ * fixed ones unless `ORDERFLOW_HTTP_PORT` / `ORDERFLOW_MQTT_PORT` / `ORDERFLOW_MQTT_WS_PORT` / `ORDERFLOW_AMQP_PORT` say
+ * otherwise.
  */
 export function defaultPorts(
   functions: ReadonlyArray<{ readonly environment: Readonly<Record<string, unknown>> }>,
@@ -60,6 +72,8 @@ export function defaultPorts(
     kinesis: portFromEndpoints('kinesis'),
     iotData: portFromEndpoints('iotData'),
     lambda: LAMBDA_API_PORT,
+    secretsManager: portFromEndpoints('secretsManager'),
+    amqp: portFromEnv(env.ORDERFLOW_AMQP_PORT, DEFAULT_PUBLIC_PORTS.amqp, 'ORDERFLOW_AMQP_PORT'),
   };
 }
 

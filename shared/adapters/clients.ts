@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
@@ -53,4 +54,12 @@ export function createLambdaClient(): LambdaClient {
 /** The IoT data plane at the account's own endpoint (the SDK's default host is not one). */
 export function createIotDataClient(endpoint: string): IoTDataPlaneClient {
   return withInjectedFaults(new IoTDataPlaneClient({ ...COMMON, endpoint }), 'iot-data');
+}
+
+/**
+ * Secrets Manager, read once per execution environment (the legacy broker's credentials): no chaos faults, as a
+ * cold start's single read is not what a chaos run exercises.
+ */
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({ ...COMMON });
 }
