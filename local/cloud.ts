@@ -201,7 +201,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (pollerSqs !== clients.sqs) stoppers.push(async () => pollerSqs.destroy());
     const monitored: MonitoredSource[] = [];
     for (const source of stack.eventSources) {
-      if (!source.enabled) continue;
+      if (!source.enabled || source.kind === 'rabbitmq') continue;
       const invoke = runtime.invoker(source.functionName);
       const poller =
         source.kind === 'sqs'

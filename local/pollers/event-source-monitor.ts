@@ -135,6 +135,8 @@ export async function deadLettersOf(
   sqs: SQSClient,
 ): Promise<MonitoredSource['deadLetters']> {
   let arn: string | undefined;
+  // A RabbitMQ queue's dead letters are the broker's own (its dead-letter exchange), not an SQS queue.
+  if (source.kind === 'rabbitmq') return undefined;
   if (source.kind === 'kinesis') {
     arn = source.onFailure?.type === 'sqs' ? source.onFailure.arn : undefined;
   } else {

@@ -86,7 +86,45 @@ export interface KinesisEventSource {
   enabled: boolean;
 }
 
-export type EventSource = SqsEventSource | KinesisEventSource;
+/**
+ * An Amazon MQ for RabbitMQ mapping: Lambda consumes `queue` on the broker with the user of the `BASIC_AUTH`
+ * secret, one consumer per mapping (concurrency 1), prefetch = batch size.
+ */
+export interface RabbitMqEventSource {
+  kind: 'rabbitmq';
+  logicalId: string;
+  functionName: string;
+  /** The broker's logical id in the template, and its ARN (the mapping's `EventSourceArn`). */
+  brokerLogicalId: string;
+  brokerArn: string;
+  queue: string;
+  /** `VIRTUAL_HOST` source access configuration (default `/`). */
+  virtualHost: string;
+  /** `BASIC_AUTH` source access configuration: the secret holding `{ username, password }`. */
+  secretArn: string;
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  enabled: boolean;
+}
+
+export type EventSource = SqsEventSource | KinesisEventSource | RabbitMqEventSource;
+
+/**
+ * An `AWS::AmazonMQ::Broker` with engine RabbitMQ: what the local cloud needs to run one (a real RabbitMQ broker)
+ * in its place.
+ */
+export interface LocalBroker {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** The AMQP port it is reached on, as `AmqpEndpoints` says (`amqp://127.0.0.1:<port>`). */
+  port: number;
+  /** Its one user, from the template's `Users` (dynamic references to the secret resolved). */
+  username: string;
+  password: string;
+  /** `DeploymentMode`: locally always one node. */
+  deploymentMode: string;
+}
 
 /** A provisioned resource: what `Ref` and `Fn::GetAtt` resolve to locally. */
 export interface LocalResource {
