@@ -2,8 +2,8 @@ import type { LocalResource } from './model.js';
 
 /**
  * CloudFormation intrinsic functions, resolved against what the local cloud provisioned. Pure: no I/O, no clock.
- * Supported: `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split` and the pseudo parameters;
- * anything else (`Fn::If`, `Fn::GetAZs`, `Fn::ImportValue`, ...) is an error that names it.
+ * Supported: `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split`, `Fn::GetAZs` and the pseudo
+ * parameters; anything else (`Fn::If`, `Fn::ImportValue`, ...) is an error that names it.
  */
 
 /** What intrinsics resolve against: the pseudo parameters' sources and the resources provisioned so far. */
@@ -30,7 +30,7 @@ export class TemplateResolutionError extends Error {
 /** `AWS::NoValue`: removes the property (or list element) that holds it. */
 const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 
-const SUPPORTED = ['Ref', 'Fn::GetAtt', 'Fn::Join', 'Fn::Sub', 'Fn::Select', 'Fn::Split'] as const;
+const SUPPORTED = ['Ref', 'Fn::GetAtt', 'Fn::Join', 'Fn::Sub', 'Fn::Select', 'Fn::Split', 'Fn::GetAZs'] as const;
 type SupportedFunction = (typeof SUPPORTED)[number];
 
 type Intrinsic = { name: string; argument: unknown };
@@ -91,6 +91,8 @@ function resolveIntrinsic({ name, argument }: Intrinsic, context: ResolutionCont
     'Fn::Sub': () => resolveSub(argument, context, path),
     'Fn::Select': () => resolveSelect(argument, context, path),
     'Fn::Split': () => resolveSplit(argument, context, path),
+    // Three zones, as most regions have: `<region>a`, `b`, `c` (a subnet's zone names nothing locally).
+    'Fn::GetAZs': () => ['a', 'b', 'c'].map((zone) => `${context.region}${zone}`),
   };
   return resolvers[name]();
 }
@@ -133,12 +135,13 @@ function pseudoParameter(name: string, context: ResolutionContext, path: string)
   }
 }
 
-function resolveGetAtt(argument: unknown, context: ResolutionContext, path: string): string {
+function resolveGetAtt(argument: unknown, context: ResolutionContext, path: string): string | string[] {
   const [logicalId, attribute] = getAttTarget(argument, context, path);
   const resource = resourceNamed(logicalId, context, path, `Fn::GetAtt ${logicalId}.${attribute}`);
-  const value = resource.attributes[attribute];
+  const value = resource.attributes[attribute] ?? resource.listAttributes?.[attribute];
   if (value === undefined) {
-    const known = Object.keys(resource.attributes).join(', ') || 'none';
+    const known =
+      [...Object.keys(resource.attributes), ...Object.keys(resource.listAttributes ?? {})].join(', ') || 'none';
     throw new TemplateResolutionError(
       path,
       `Fn::GetAtt ${logicalId}.${attribute}: ${logicalId} (${resource.type}) has no attribute ${attribute} locally (it has: ${known})`,

@@ -131,6 +131,8 @@ export interface LocalResource {
   type: string;
   ref: string;
   attributes: Record<string, string>;
+  /** Attributes whose value is a list (`AmqpEndpoints` of a broker), for `Fn::Select` and `Fn::Join`. */
+  listAttributes?: Record<string, string[]>;
 }
 
 export interface ProvisionedStack {
