@@ -24,7 +24,7 @@ export function rabbitmqInstalled(): boolean {
   return existsSync(RABBITMQ_SERVER) && existsSync(EPMD);
 }
 
-export interface LocalBroker {
+export interface RunningBroker {
   /** `amqp://user:password@127.0.0.1:<port>` */
   url: string;
   port: number;
@@ -51,7 +51,7 @@ export interface LocalBrokerOptions {
  * @throws Error with the broker's last log lines when it does not start in time, and with the install hint when it
  *   is not installed.
  */
-export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
+export async function startLocalBroker(options: LocalBrokerOptions): Promise<RunningBroker> {
   if (!rabbitmqInstalled()) throw new Error(RABBITMQ_INSTALL_HINT);
   const { dir, user = 'orderflow', password = 'orderflow-local', startTimeoutMs = 60_000 } = options;
   await rm(dir, { recursive: true, force: true });
@@ -67,19 +67,24 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     configFile,
     [
       `listeners.tcp.default = ${HOST}:${port}`,
-      `default_user = ${user}`,
-      `default_pass = ${password}`,
       'loopback_users = none',
       'log.console = false',
       `log.file = ${join(dir, 'log', 'rabbit.log')}`,
       '',
     ].join('\n'),
   );
+  // The user in Erlang terms, not rabbitmq.conf: a generated password may hold `#`, spaces or quotes.
+  const advancedConfigFile = join(dir, 'advanced.config');
+  await writeFile(
+    advancedConfigFile,
+    `[{rabbit, [{default_user, ${erlangBinary(user)}}, {default_pass, ${erlangBinary(password)}}]}].\n`,
+  );
   await writeFile(join(dir, 'enabled_plugins'), '[].\n');
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: dir,
     RABBITMQ_CONFIG_FILE: configFile,
+    RABBITMQ_ADVANCED_CONFIG_FILE: advancedConfigFile,
     RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
     RABBITMQ_LOG_BASE: join(dir, 'log'),
     RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
@@ -133,7 +138,13 @@ async function stopProcessGroup(server: ChildProcess, exited: Promise<number | n
   }
 }
 
-async function freePort(): Promise<number> {
+/** `<<"text">>`: an Erlang binary, UTF-8, with `\` and `"` escaped. */
+function erlangBinary(text: string): string {
+  return `<<"${text.replace(/[\\"]/g, (character) => `\\${character}`)}"/utf8>>`;
+}
+
+/** A port no one listens on right now, on 127.0.0.1 (for a listener that must be named before it starts). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
   const address = server.address();

@@ -30,7 +30,15 @@ export class TemplateResolutionError extends Error {
 /** `AWS::NoValue`: removes the property (or list element) that holds it. */
 const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 
-const SUPPORTED = ['Ref', 'Fn::GetAtt', 'Fn::Join', 'Fn::Sub', 'Fn::Select', 'Fn::Split', 'Fn::GetAZs'] as const;
+const SUPPORTED = [
+  'Ref',
+  'Fn::GetAtt',
+  'Fn::Join',
+  'Fn::Sub',
+  'Fn::Select',
+  'Fn::Split',
+  'Fn::GetAZs',
+] as const;
 type SupportedFunction = (typeof SUPPORTED)[number];
 
 type Intrinsic = { name: string; argument: unknown };
@@ -141,7 +149,8 @@ function resolveGetAtt(argument: unknown, context: ResolutionContext, path: stri
   const value = resource.attributes[attribute] ?? resource.listAttributes?.[attribute];
   if (value === undefined) {
     const known =
-      [...Object.keys(resource.attributes), ...Object.keys(resource.listAttributes ?? {})].join(', ') || 'none';
+      [...Object.keys(resource.attributes), ...Object.keys(resource.listAttributes ?? {})].join(', ') ||
+      'none';
     throw new TemplateResolutionError(
       path,
       `Fn::GetAtt ${logicalId}.${attribute}: ${logicalId} (${resource.type}) has no attribute ${attribute} locally (it has: ${known})`,

@@ -135,6 +135,24 @@ export interface LocalResource {
   listAttributes?: Record<string, string[]>;
 }
 
+/** An `AWS::SecretsManager::Secret`, its value generated (or given) as CloudFormation does: what the local Secrets Manager serves. */
+export interface LocalSecret {
+  logicalId: string;
+  name: string;
+  arn: string;
+  secretString: string;
+  versionId: string;
+  createdDate: Date;
+}
+
+/** A `Custom::BrokerDefinitions` resource: RabbitMQ definitions to declare on the broker it depends on. */
+export interface LocalBrokerDefinitions {
+  logicalId: string;
+  brokerLogicalId: string;
+  /** The `Definitions` property, intrinsics resolved (read with `readBrokerDefinitions`). */
+  definitions: unknown;
+}
+
 export interface ProvisionedStack {
   region: string;
   accountId: string;
@@ -142,6 +160,10 @@ export interface ProvisionedStack {
   functions: LocalFunction[];
   routes: LocalRoute[];
   eventSources: EventSource[];
+  secrets: LocalSecret[];
+  /** RabbitMQ brokers to run, and the definitions to declare on them once they run. */
+  brokers: LocalBroker[];
+  brokerDefinitions: LocalBrokerDefinitions[];
   /** One line per resource type the local cloud cannot provide (named, not fatal). */
   warnings: string[];
 }

@@ -23,6 +23,8 @@ export interface ProvisionOptions {
   stackName?: string;
   /** Told what was provisioned, in one line; warnings are in the result's `warnings` (log those). */
   log?: (line: string) => void;
+  /** Where a RabbitMQ broker of the stack will listen (its `AmqpEndpoints`); default 5672. */
+  amqpPort?: number;
 }
 
 /**
@@ -51,6 +53,9 @@ export async function provisionStack(
     functions: [],
     routes: [],
     eventSources: [],
+    secrets: [],
+    brokers: [],
+    brokerDefinitions: [],
     warnings: [],
   };
   const warn = (line: string): void => {
@@ -65,10 +70,13 @@ export async function provisionStack(
       logicalId,
       type: resource.Type,
       properties: resource.Properties ?? {},
+      dependsOn: resource.DependsOn === undefined ? [] : [resource.DependsOn].flat(),
       clients,
       context,
       integrations,
       authorizers,
+      secrets: stack.secrets,
+      amqpPort: options.amqpPort ?? 5672,
       warn,
     };
     const provisioned = await provisionResource(scope);
@@ -147,6 +155,10 @@ function addToStack(
   if (provisioned.integration !== undefined)
     integrations.set(provisioned.resource.ref, provisioned.integration);
   if (provisioned.authorizer !== undefined) authorizers.set(provisioned.resource.ref, provisioned.authorizer);
+  if (provisioned.secret !== undefined) stack.secrets.push(provisioned.secret);
+  if (provisioned.broker !== undefined) stack.brokers.push(provisioned.broker);
+  if (provisioned.brokerDefinitions !== undefined)
+    stack.brokerDefinitions.push(provisioned.brokerDefinitions);
 }
 
 /** e.g. `local cloud: provisioned 2 tables, 1 topic, 4 queues, 2 subscriptions, 1 stream; 3 functions, ...`. */
@@ -160,6 +172,8 @@ function summarize(stack: ProvisionedStack): string {
     ofType('AWS::SQS::Queue', 'queue'),
     ofType('AWS::SNS::Subscription', 'subscription'),
     ofType('AWS::Kinesis::Stream', 'stream'),
+    ofType('AWS::SecretsManager::Secret', 'secret'),
+    ofType('AWS::AmazonMQ::Broker', 'broker'),
   ];
   const run = [
     plural(stack.functions.length, 'function'),

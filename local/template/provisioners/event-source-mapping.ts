@@ -1,6 +1,11 @@
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { TemplateResolutionError } from '../intrinsics.js';
-import type { KinesisEventSource, OnFailureDestination, SqsEventSource } from '../model.js';
+import type {
+  KinesisEventSource,
+  OnFailureDestination,
+  RabbitMqEventSource,
+  SqsEventSource,
+} from '../model.js';
 import { arnOf, fakeUuid, functionNameIn, resourceOf } from './names.js';
 import {
   isOneOf,
@@ -40,6 +45,7 @@ export async function provisionEventSourceMapping(scope: ResourceScope): Promise
   if (service === 'sqs') return { resource, eventSource: await sqsEventSource(scope, sourceArn, common) };
   if (service === 'kinesis')
     return { resource, eventSource: await kinesisEventSource(scope, sourceArn, common) };
+  if (service === 'mq') return { resource, eventSource: rabbitMqEventSource(scope, sourceArn, common) };
   scope.warn(`local cloud: not provided locally: event source ${sourceArn} (${scope.logicalId})`);
   return { resource };
 }
@@ -80,6 +86,55 @@ function scalingMaximumConcurrency(scope: ResourceScope): number | undefined {
     );
   }
   return number;
+}
+
+/**
+ * An Amazon MQ mapping: one queue (`Queues`), the user of the `BASIC_AUTH` secret, the `VIRTUAL_HOST` (default
+ * `/`). Lambda's defaults for Amazon MQ: batch size 100, batching window 500 ms.
+ */
+function rabbitMqEventSource(
+  scope: ResourceScope,
+  brokerArn: string,
+  common: CommonOptions,
+): RabbitMqEventSource {
+  const queues = textListOf(scope, 'Queues');
+  if (queues.length !== 1) {
+    throw new TemplateResolutionError(
+      propertyPath(scope, 'Queues'),
+      'an Amazon MQ mapping takes exactly one queue',
+    );
+  }
+  const access = resolveProperty(scope, 'SourceAccessConfigurations');
+  const configurations = Array.isArray(access) ? access.filter(isRecord) : [];
+  const uriOf = (type: string) =>
+    configurations.find((configuration) => configuration.Type === type)?.URI as string | undefined;
+  const secretArn = uriOf('BASIC_AUTH');
+  if (secretArn === undefined) {
+    throw new TemplateResolutionError(
+      propertyPath(scope, 'SourceAccessConfigurations'),
+      'an Amazon MQ mapping needs a BASIC_AUTH secret',
+    );
+  }
+  const broker = Object.entries(scope.context.resources).find(
+    ([, resource]) => resource.type === 'AWS::AmazonMQ::Broker' && resource.attributes.Arn === brokerArn,
+  );
+  if (broker === undefined) {
+    throw new TemplateResolutionError(
+      propertyPath(scope, 'EventSourceArn'),
+      `no broker of this stack is ${brokerArn}`,
+    );
+  }
+  return {
+    kind: 'rabbitmq',
+    ...common,
+    brokerLogicalId: broker[0],
+    brokerArn,
+    queue: queues[0] as string,
+    virtualHost: uriOf('VIRTUAL_HOST') ?? '/',
+    secretArn,
+    batchSize: optionalNumber(scope, 'BatchSize') ?? 100,
+    maximumBatchingWindowSeconds: optionalNumber(scope, 'MaximumBatchingWindowInSeconds') ?? 0.5,
+  };
 }
 
 const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;

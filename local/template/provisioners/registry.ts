@@ -1,3 +1,4 @@
+import { provisionBroker, provisionBrokerDefinitions } from './amazon-mq.js';
 import {
   nameApi,
   nameStage,
@@ -11,6 +12,7 @@ import { provisionStream } from './kinesis.js';
 import { nameVersion, provisionFunction } from './lambda.js';
 import { nameAlias, nameBucket, nameKey, nameLogGroup, nameRole, nameWithId } from './named-only.js';
 import type { Provisioner } from './resource-scope.js';
+import { provisionSecret } from './secrets-manager.js';
 import { provisionSubscription, provisionTopic } from './sns.js';
 import { provisionQueue } from './sqs.js';
 
@@ -28,6 +30,9 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   'AWS::Kinesis::Stream': provisionStream,
   'AWS::Lambda::Function': provisionFunction,
   'AWS::Lambda::EventSourceMapping': provisionEventSourceMapping,
+  'AWS::SecretsManager::Secret': provisionSecret,
+  'AWS::AmazonMQ::Broker': provisionBroker,
+  'Custom::BrokerDefinitions': provisionBrokerDefinitions,
   'AWS::ApiGatewayV2::Integration': provisionIntegration,
   'AWS::ApiGatewayV2::Route': provisionRoute,
   'AWS::ApiGatewayV2::Authorizer': provisionAuthorizer,

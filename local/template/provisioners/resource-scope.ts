@@ -1,7 +1,16 @@
 import type { LocalClients } from '../../aws-clients.js';
 import type { ResolutionContext } from '../intrinsics.js';
 import { resolveString, resolveValue, TemplateResolutionError } from '../intrinsics.js';
-import type { EventSource, LocalFunction, LocalResource, LocalRoute, RouteAuthorizer } from '../model.js';
+import type {
+  EventSource,
+  LocalBroker,
+  LocalBrokerDefinitions,
+  LocalFunction,
+  LocalResource,
+  LocalRoute,
+  LocalSecret,
+  RouteAuthorizer,
+} from '../model.js';
 
 /**
  * What every provisioner works with: the resource it provisions (its scope), what it returns, and how it reads the
@@ -22,6 +31,8 @@ export interface ResourceScope {
   type: string;
   /** The resource's `Properties`, unresolved. */
   properties: Readonly<Record<string, unknown>>;
+  /** Its `DependsOn`, as a list. */
+  dependsOn: readonly string[];
   clients: ProvisioningClients;
   /** Pseudo parameters and every resource provisioned before this one. */
   context: ResolutionContext;
@@ -29,6 +40,10 @@ export interface ResourceScope {
   integrations: ReadonlyMap<string, IntegrationTarget>;
   /** HTTP API JWT authorizers provisioned so far, by their `Ref` (routes have no scopes yet). */
   authorizers: ReadonlyMap<string, Omit<RouteAuthorizer, 'scopes'>>;
+  /** Secrets provisioned so far (what `{{resolve:secretsmanager:…}}` references read). */
+  secrets: readonly LocalSecret[];
+  /** The port a RabbitMQ broker of the stack listens on (AMQP). */
+  amqpPort: number;
   warn(message: string): void;
 }
 
@@ -40,6 +55,9 @@ export interface Provisioned {
   eventSource?: EventSource;
   integration?: IntegrationTarget;
   authorizer?: Omit<RouteAuthorizer, 'scopes'>;
+  secret?: LocalSecret;
+  broker?: LocalBroker;
+  brokerDefinitions?: LocalBrokerDefinitions;
 }
 
 export type Provisioner = (scope: ResourceScope) => Promise<Provisioned>;

@@ -10,7 +10,7 @@ import {
   startRabbitMqPoller,
 } from '../../../local/pollers/rabbitmq-poller.js';
 import {
-  type LocalBroker,
+  type RunningBroker,
   RABBITMQ_INSTALL_HINT,
   rabbitmqInstalled,
   startLocalBroker,
@@ -45,7 +45,7 @@ if (!installed && process.env.CI === undefined)
 
 describe.runIf(installed)('the legacy broker, as broker/definitions.json declares it', () => {
   const brokerDir = join(PROJECT_ROOT, '.local-cloud', `test-broker-${process.pid}`);
-  let broker: LocalBroker;
+  let broker: RunningBroker;
   let connection: ChannelModel;
   let channel: ConfirmChannel;
 
