@@ -10,13 +10,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import { generateSigningKey } from '../local/auth/signing-key.js';
 import { type EmulatorRequests, type LocalCloud, startLocalCloud } from '../local/cloud.js';
+import { ANY_FREE_PORTS } from '../local/listen-ports.js';
 import { passed } from '../local/load/report.js';
 import { type LoadProgress, runLoad } from '../local/load/run-load.js';
 import { loadTargetOfCloud } from '../local/load/target.js';
 import type { EmulatorFloor, EndToEndRun } from './results.js';
 
 /** Every port 0: any free one, so that a running `npm start` is left alone. */
-const FREE_PORTS = { http: 0, mqtt: 0, mqttWs: 0, sqsSns: 0, dynamodb: 0, kinesis: 0, iotData: 0, lambda: 0 };
 
 export interface EndToEndPlan {
   /** Orders per concurrency level. */
@@ -47,7 +47,9 @@ export async function measureEndToEnd(
 ): Promise<{ runs: EndToEndRun[]; floors: EmulatorFloor[]; idleRequestsPerSecond: EmulatorRequests }> {
   const cloud = await startLocalCloud({
     packageDir,
-    ports: FREE_PORTS,
+    ports: ANY_FREE_PORTS,
+    // The ERP bridge is not part of this run: its broker stays off.
+    legacyBroker: false,
     functionOutput: () => {},
     log: () => {},
     signingKey: await generateSigningKey(),

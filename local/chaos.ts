@@ -14,6 +14,7 @@ import { runChaos } from './chaos/run-chaos.js';
 import { startLocalCloud } from './cloud.js';
 import { chaosCommand } from './commands/chaos-command.js';
 import { consoleIo } from './commands/command.js';
+import { ANY_FREE_PORTS } from './listen-ports.js';
 import { PROJECT_ROOT, packageStack } from './package-stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -23,7 +24,6 @@ const LOCAL_CLOUD_DIR = join(PROJECT_ROOT, '.local-cloud');
 /** Its own package, so that packaging for a chaos run never changes what a running `npm start` runs. */
 const CHAOS_PACKAGE_DIR = join(LOCAL_CLOUD_DIR, 'chaos-package');
 /** Every port 0: any free one. */
-const FREE_PORTS = { http: 0, mqtt: 0, mqttWs: 0, sqsSns: 0, dynamodb: 0, kinesis: 0, iotData: 0, lambda: 0 };
 /**
  * Retries come back after a visibility timeout: the template's 60 s would make a run with thousands of retried
  * messages last hours. Five receives to a DLQ take under a minute with 10 s.
@@ -43,7 +43,9 @@ process.exitCode = await chaosCommand(
     process.stderr.write(`chaos: seed ${options.seed}; the local cloud's log: ${logFile}\n`);
     const cloud = await startLocalCloud({
       packageDir: CHAOS_PACKAGE_DIR,
-      ports: FREE_PORTS,
+      ports: ANY_FREE_PORTS,
+      // The ERP bridge is not part of this run: its broker stays off.
+      legacyBroker: false,
       functionOutput: (functionName, line) => log.write(`[${functionName}] ${line}\n`),
       log: (line) => log.write(`${new Date().toISOString()} ${line}\n`),
       signingKey: await generateSigningKey(),

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { brokerUrlOf } from '../shared/adapters/legacy-broker.js';
 import { type FaultPlan, FUNCTION_FAULTS_VARIABLE } from '../shared/faults/fault-plan.js';
 import { signLocalToken } from './auth/local-token.js';
 import { type LocalSigningKey, loadOrCreateSigningKey } from './auth/signing-key.js';
@@ -18,14 +19,18 @@ import {
   startEventSourceMonitor,
 } from './pollers/event-source-monitor.js';
 import { startKinesisPoller } from './pollers/kinesis-poller.js';
+import { startRabbitMqPoller } from './pollers/rabbitmq-poller.js';
 import { startSqsPoller } from './pollers/sqs-poller.js';
+import { freePort } from './rabbitmq.js';
 import {
   createFunctionRuntime,
   DEFAULT_FUNCTION_CONCURRENCY,
   type FunctionOutput,
 } from './runtime/function-runtime.js';
 import { startLambdaApi } from './runtime/lambda-api.js';
-import type { ProvisionedStack } from './template/model.js';
+import { startSecretsManagerShim } from './secrets/secrets-manager-shim.js';
+import { type StackBrokers, startStackBrokers } from './stack-brokers.js';
+import type { LocalSecret, ProvisionedStack } from './template/model.js';
 import { loadPackagedStack, type PackagedStack, theJwtAuthorizer } from './template/packaged-stack.js';
 import { provisionStack } from './template/provision.js';
 
@@ -72,6 +77,12 @@ export interface LocalCloudOptions {
    * applied by the SQS pollers and by SNS's deliveries to its queues, until `turnOffFaults`. Unset: none.
    */
   faults?: FaultPlan;
+  /**
+   * Whether to run the stack's RabbitMQ broker (the ERP bridge) when RabbitMQ is installed: `npm start` does; tests
+   * that do not exercise the bridge leave it off (it takes about 8 s to start). Off, or not installed: the bridge's
+   * mapping does not poll, and everything else runs.
+   */
+  legacyBroker?: boolean;
 }
 
 /** Who a token is for: `sub` is the customer; `orders/admin` among the scopes may read any order. */
@@ -90,6 +101,9 @@ export interface LocalCloudEndpoints {
   iotData: string;
   /** The Lambda Invoke API of the stack's functions. */
   lambda: string;
+  secretsManager: string;
+  /** The legacy broker (`amqp://127.0.0.1:<port>`, no user), when it runs. */
+  amqp?: string;
 }
 
 export interface LocalCloud {
@@ -118,6 +132,11 @@ export interface LocalCloud {
   pendingSnsDeliveries(): number;
   /** HTTP requests each emulator has served since the start (the local cloud's own included). */
   emulatorRequests(): EmulatorRequests;
+  /**
+   * The legacy broker's URL with its user (the template's secret), as the ERP connects: `undefined` when it does
+   * not run (`legacyBroker` off, or RabbitMQ not installed).
+   */
+  legacyBrokerUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -153,17 +172,31 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const clients = createLocalClients(endpointsOf(emulators), region);
     stoppers.push(async () => clients.destroy());
 
+    const amqpPort = ports.amqp === 0 ? await freePort() : ports.amqp;
     const stack = await provisionStack(template, {
       clients,
       region,
       accountId: LOCAL_ACCOUNT_ID,
       stackName,
       log,
+      amqpPort,
     });
     for (const warning of stack.warnings) log(warning);
     if (options.maxVisibilityTimeoutSeconds !== undefined) {
       await capVisibilityTimeouts(clients, stack, options.maxVisibilityTimeoutSeconds);
     }
+
+    const secretsManager = await startSecretsManagerShim({
+      port: ports.secretsManager,
+      lookup: (secretId) => secretNamed(stack.secrets, secretId),
+    });
+    stoppers.push(() => secretsManager.close());
+    const brokers: StackBrokers = await startStackBrokers(stack, {
+      start: options.legacyBroker ?? true,
+      log,
+    });
+    stoppers.push(() => brokers.stop());
+    const endpoints = { ...endpointsOf(emulators), secretsManager: secretsManager.url };
 
     const workDir = await mkdtemp(join(tmpdir(), 'orderflow-functions-'));
     stoppers.push(() => rm(workDir, { recursive: true, force: true }));
@@ -174,14 +207,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ...fn,
         environment: {
           ...fn.environment,
-          ...localEnvironment(emulators),
+          ...localEnvironment(endpoints),
           ...faults?.functionEnvironment({
             consumer: stack.eventSources.some((source) => source.functionName === fn.name),
           }),
           ...extraEnvironment(fn.name, options.functionEnvironment),
         },
       })),
-      environment: localEnvironment(emulators),
+      environment: localEnvironment(endpoints),
       region,
       accountId: LOCAL_ACCOUNT_ID,
       output: functionOutputOf(options, stoppers),
@@ -201,8 +234,32 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (pollerSqs !== clients.sqs) stoppers.push(async () => pollerSqs.destroy());
     const monitored: MonitoredSource[] = [];
     for (const source of stack.eventSources) {
-      if (!source.enabled || source.kind === 'rabbitmq') continue;
+      if (!source.enabled) continue;
       const invoke = runtime.invoker(source.functionName);
+      if (source.kind === 'rabbitmq') {
+        if (!brokers.running) {
+          log(
+            `local cloud: ${source.queue} → ${source.functionName} does not poll: the broker is not running`,
+          );
+          continue;
+        }
+        const broker = brokers.brokers.get(source.brokerLogicalId);
+        const secret = secretNamed(stack.secrets, source.secretArn);
+        if (broker === undefined || secret === undefined) continue;
+        // As Lambda does: the mapping signs in with the user of its BASIC_AUTH secret.
+        const poller = await startRabbitMqPoller({
+          source,
+          url: brokerUrlOf(`amqp://127.0.0.1:${broker.port}`, readCredentials(secret)),
+          invoke,
+          log,
+        });
+        stoppers.push(() => poller.stop());
+        monitored.push({
+          label: `${source.queue} → ${source.functionName}`,
+          stats: () => poller.stats(),
+        });
+        continue;
+      }
       const poller =
         source.kind === 'sqs'
           ? startSqsPoller({
@@ -261,9 +318,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stoppers.push(() => lambdaApi.close());
 
+    const theBroker = brokers.running ? [...brokers.brokers.values()][0] : undefined;
     return {
       endpoints: {
-        ...endpointsOf(emulators),
+        ...endpoints,
+        ...(theBroker === undefined ? {} : { amqp: `amqp://127.0.0.1:${theBroker.port}` }),
         http: httpApi.url,
         mqtt: emulators.mqtt.url,
         mqttWs: emulators.mqtt.wsUrl,
@@ -297,6 +356,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         kinesis: emulators.kinesis.requests(),
         iotData: emulators.iotData.requests(),
       }),
+      legacyBrokerUrl: theBroker?.url,
       stop,
     };
   } catch (error) {
@@ -358,8 +418,9 @@ function endpointsOf(emulators: Emulators) {
 }
 
 /** What every function gets on top of its template environment: this cloud's endpoints and dummy credentials. */
-function localEnvironment(emulators: Emulators): Record<string, string> {
-  const endpoints = endpointsOf(emulators);
+function localEnvironment(
+  endpoints: ReturnType<typeof endpointsOf> & { secretsManager: string },
+): Record<string, string> {
   const variables: Record<string, string> = {
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -389,4 +450,24 @@ function functionOutputOf(
     log.write(fn, line);
     if (typeof shown === 'function') shown(fn, line);
   };
+}
+
+/** A secret of the stack by its ARN or its name, as Secrets Manager finds it. */
+function secretNamed(secrets: readonly LocalSecret[], secretId: string) {
+  const secret = secrets.find((candidate) => candidate.arn === secretId || candidate.name === secretId);
+  return secret === undefined
+    ? undefined
+    : {
+        arn: secret.arn,
+        name: secret.name,
+        secretString: secret.secretString,
+        versionId: secret.versionId,
+        createdDate: secret.createdDate,
+      };
+}
+
+/** The `{ username, password }` of a broker secret (what Lambda's BASIC_AUTH reads). */
+function readCredentials(secret: { secretString: string }): { username: string; password: string } {
+  const { username, password } = JSON.parse(secret.secretString) as { username: string; password: string };
+  return { username, password };
 }

@@ -20,6 +20,20 @@ export interface LocalCloudPorts {
   amqp: number;
 }
 
+/** Every port 0: a local cloud that never collides with a running `npm start` (tests, chaos runs, the bench). */
+export const ANY_FREE_PORTS: LocalCloudPorts = {
+  http: 0,
+  mqtt: 0,
+  mqttWs: 0,
+  sqsSns: 0,
+  dynamodb: 0,
+  kinesis: 0,
+  iotData: 0,
+  lambda: 0,
+  secretsManager: 0,
+  amqp: 0,
+};
+
 /** The fixed ports of what a person talks to (README, "The local cloud"). */
 export const DEFAULT_PUBLIC_PORTS = { http: 3000, mqtt: 1883, mqttWs: 8083, amqp: 5672 } as const;
 

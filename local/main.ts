@@ -69,6 +69,10 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
     `  Kinesis    ${endpoints.kinesis}   kinesalite${streams.length > 0 ? ` — streams: ${streams.join(', ')}` : ''}`,
     `  IoT data   ${endpoints.iotData}   POST /topics/{topic}?qos=1 → MQTT`,
     `  Lambda     ${endpoints.lambda}   Invoke (aws lambda invoke --endpoint-url ${endpoints.lambda} ...)`,
+    `  Secrets    ${endpoints.secretsManager}   GetSecretValue (the legacy broker's user)`,
+    endpoints.amqp === undefined
+      ? '  RabbitMQ   not running: the ERP bridge is off (see the line above)'
+      : `  RabbitMQ   ${endpoints.amqp}   the ERP bridge: legacy.orders in, exchange orderflow.status out`,
     `             up to ${cloud.functionConcurrency} execution environments per function, one invocation each at a time`,
     '             (ORDERFLOW_FUNCTION_CONCURRENCY); event source status lines every 5 s while records fail',
     '',
@@ -82,6 +86,12 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
     '  npx serverless invoke local --stage local -f createOrder -p events/create-order.json',
     '  npm run trace -- <orderId>      every log line of one order, across the functions, in time order',
     '  npm run load -- --orders 300 --concurrency 10',
+    ...(endpoints.amqp === undefined
+      ? []
+      : [
+          "  npm run legacy -- listen          the stand-in ERP hears its orders' statuses",
+          '  npm run legacy -- send events/legacy-order.json',
+        ]),
     '',
     'Ctrl-C stops everything.',
   ];

@@ -3,6 +3,7 @@ import { generateSigningKey } from '../../local/auth/signing-key.js';
 import { type ChaosReport, formatChaosReport } from '../../local/chaos/chaos-report.js';
 import { runChaos } from '../../local/chaos/run-chaos.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+import { ANY_FREE_PORTS } from '../../local/listen-ports.js';
 import { FAULT_KINDS, type FaultPlan, planForFaultRate } from '../../shared/faults/fault-plan.js';
 
 /**
@@ -36,7 +37,8 @@ const explain = (what: string, failures: unknown) =>
 beforeAll(async () => {
   cloud = await startLocalCloud({
     packageDir: inject('packageDirs').local,
-    ports: { http: 0, mqtt: 0, mqttWs: 0, sqsSns: 0, dynamodb: 0, kinesis: 0, iotData: 0, lambda: 0 },
+    ports: ANY_FREE_PORTS,
+    legacyBroker: false,
     signingKey: await generateSigningKey(),
     functionOutput: process.env.ORDERFLOW_TEST_FUNCTION_OUTPUT === 'inherit' ? 'inherit' : 'silent',
     log: (line) => logs.push(line),

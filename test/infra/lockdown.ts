@@ -38,10 +38,14 @@ export function lockdownViolations(template: CfnTemplate): string[] {
 /**
  * Actions with no resource-level permissions: the only ones an identity statement may grant on `"*"`.
  * - `xray:PutTraceSegments`, `xray:PutTelemetryRecords`: what active tracing sends; X-Ray takes no resource for them.
+ * - `ec2:DescribeSecurityGroups`, `ec2:DescribeVpcs`: what Lambda's Amazon MQ event source asks of the function's
+ *   role about the broker's network; EC2's Describe actions take no resource.
  */
 export const RESOURCELESS_ACTIONS: ReadonlySet<string> = new Set([
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeVpcs',
 ]);
 
 const IDENTITY_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);

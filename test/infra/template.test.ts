@@ -38,6 +38,9 @@ const FUNCTIONS = [
   'aggregateAnalytics',
   'notifyCustomer',
   'redriveDlq',
+  'importLegacyOrder',
+  'publishLegacyStatus',
+  'applyBrokerDefinitions',
 ] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -50,7 +53,11 @@ const KEY = 'OrderflowKey';
 
 /** The activity stream, the functions that consume it (each with a mapping of its own) and where failures go. */
 const STREAM = 'OrderActivityStream';
-const STREAM_CONSUMERS = ['aggregateAnalytics', 'notifyCustomer'] as const satisfies readonly FunctionName[];
+const STREAM_CONSUMERS = [
+  'aggregateAnalytics',
+  'notifyCustomer',
+  'publishLegacyStatus',
+] as const satisfies readonly FunctionName[];
 const FAILURES_QUEUE = 'ActivityFailuresQueue';
 
 /** Lambda's options for each stream consumer: all of the mapping but its source and target. */
@@ -115,6 +122,11 @@ const LIST_SHARDS = [
   'kinesis:DescribeStreamSummary on OrderActivityStream.Arn',
   'kinesis:ListShards on OrderActivityStream.Arn',
 ];
+/** The legacy broker's user is in a secret encrypted with the key: reading it needs both. */
+const READ_BROKER_SECRET = [
+  'secretsmanager:GetSecretValue on LegacyBrokerSecret',
+  `kms:Decrypt on ${KEY}.Arn`,
+];
 const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
   // Without an Idempotency-Key a failed publish discards the order it just wrote: hence DeleteItem.
   createOrder: [
@@ -170,6 +182,24 @@ const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
     'dynamodb:Query on ParkingTable.Arn',
     ...USE_KEY,
   ],
+  // The ERP bridge: importLegacyOrder places orders as createOrder does (retryable: no DeleteItem), and what
+  // Lambda's Amazon MQ event source needs of its role (the broker, the network); the three read the broker's user.
+  importLegacyOrder: [
+    ...ORDERS_READ_WRITE,
+    ...PUBLISH_ORDER_EVENTS,
+    'dynamodb:PutItem on LegacyOrdersTable.Arn',
+    ...READ_BROKER_SECRET,
+    'mq:DescribeBroker on LegacyBroker.Arn',
+    'ec2:DescribeSecurityGroups on *',
+    'ec2:DescribeVpcs on *',
+  ],
+  publishLegacyStatus: [
+    'dynamodb:GetItem on LegacyOrdersTable.Arn',
+    ...READ_BROKER_SECRET,
+    ...SEND_FAILED_BATCHES,
+    ...LIST_SHARDS,
+  ],
+  applyBrokerDefinitions: [...READ_BROKER_SECRET, `kms:Decrypt on ${KEY}.Arn`],
 };
 
 /**
@@ -556,7 +586,7 @@ describe('the dev stage template', () => {
     );
 
     expect([...new Set(grants)].sort()).toEqual(
-      [...EXPECTED_GRANTS[name], ...grantsOf([WRITE_TRACES])].sort(),
+      [...new Set([...EXPECTED_GRANTS[name], ...grantsOf([WRITE_TRACES])])].sort(),
     );
   });
 

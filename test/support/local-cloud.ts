@@ -9,34 +9,27 @@ import {
 import { inject } from 'vitest';
 import { generateSigningKey } from '../../local/auth/signing-key.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local/cloud.js';
-
-/** Every port 0: the end-to-end tests never collide with a running `npm start`. */
-const EPHEMERAL_PORTS = {
-  http: 0,
-  mqtt: 0,
-  mqttWs: 0,
-  sqsSns: 0,
-  dynamodb: 0,
-  kinesis: 0,
-  iotData: 0,
-  lambda: 0,
-};
+import { ANY_FREE_PORTS } from '../../local/listen-ports.js';
 
 /**
  * Starts the local cloud from the stack packaged once for this test run, quietly, on ephemeral ports, trusting a
- * signing key of its own unless given one (kept in memory: a test never writes the checkout's key).
+ * signing key of its own unless given one (kept in memory: a test never writes the checkout's key). The legacy
+ * broker runs only when asked for.
  */
 export async function startTestCloud(
   options: Pick<
     LocalCloudOptions,
-    'functionEnvironment' | 'maxVisibilityTimeoutSeconds' | 'signingKey' | 'functionLogFile'
+    'functionEnvironment' | 'maxVisibilityTimeoutSeconds' | 'signingKey' | 'functionLogFile' | 'legacyBroker'
   > = {},
 ): Promise<{ cloud: LocalCloud; logs: string[] }> {
   const logs: string[] = [];
   const cloud = await startLocalCloud({
     ...options,
     packageDir: inject('packageDirs').local,
-    ports: EPHEMERAL_PORTS,
+    // Every port 0: the end-to-end tests never collide with a running `npm start`.
+    ports: ANY_FREE_PORTS,
+    // The ERP bridge's broker takes about 8 s to start: only the tests of the bridge ask for it.
+    legacyBroker: options.legacyBroker ?? false,
     signingKey: options.signingKey ?? (await generateSigningKey()),
     functionOutput: process.env.ORDERFLOW_TEST_FUNCTION_OUTPUT === 'inherit' ? 'inherit' : 'silent',
     log: (line) => logs.push(line),
