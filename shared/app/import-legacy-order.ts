@@ -1,7 +1,7 @@
 import { isCorrelationId } from '../core/correlation.js';
 import { OrderflowError, ValidationError } from '../core/errors.js';
 import { translateLegacyOrder } from '../core/legacy-order.js';
-import type { LegacyRejections } from '../core/ports.js';
+import type { LegacyOrderLinks, LegacyRejections } from '../core/ports.js';
 import { legacyIdempotencyKey, newEventContext, orderIdFor } from '../ids.js';
 import { type OrderPorts, placeNewOrder } from './order-commands.js';
 
@@ -10,6 +10,8 @@ export const MAX_LEGACY_MESSAGE_BYTES = 64 * 1024;
 
 export interface LegacyImportPorts extends OrderPorts {
   rejections: LegacyRejections;
+  /** Where each order's ERP order number is kept, for the statuses that go back to the ERP. */
+  links: Pick<LegacyOrderLinks, 'record'>;
 }
 
 /** One ERP message as the broker delivered it. */
@@ -25,14 +27,19 @@ export type LegacyImportOutcome =
 
 /**
  * `importLegacyOrder`: each ERP message of a batch, in delivery order, becomes an order of the account's customer,
- * placed as `POST /orders` with an `Idempotency-Key` places it (write with the event, publish, clear the outbox). The
- * order id derives from the message's key (`legacyIdempotencyKey`) and the account alone, so a message sent twice,
- * or a batch redelivered after a crash, finds the order its first delivery placed and makes no second one, and a
- * key sent again with another order is refused (`IdempotencyKeyReusedError`) rather than placed.
+ * placed as `POST /orders` with an `Idempotency-Key` places it (write with the event, publish, clear the outbox).
+ * The order id derives from the message's key (`legacyIdempotencyKey`) and the account alone, so a message sent
+ * twice, or a batch redelivered after a crash, finds the order its first delivery placed and makes no second one,
+ * and a key sent again with another order is refused (`IdempotencyKeyReusedError`) rather than placed.
+ *
+ * Before the order is placed, its link to the ERP order (`account`, `erpOrderNo`) is recorded: every status of the
+ * order finds it, and goes back to the ERP (`publishLegacyStatus`). Recording again is harmless; a key sent again
+ * with another ERP order number is refused (`LegacyOrderLinkConflictError`), so the first order keeps its link.
  *
  * A message that can never be valid (not JSON, not the ERP's format, a `messageId` reused for another order) is
- * handed to `rejections` with its reason and the batch goes on. Any other failure is thrown: the whole batch fails
- * and the broker delivers it again (its delivery limit bounds a message that always fails).
+ * handed to `rejections` with its reason and the batch goes on. Any other failure (the link or the order not
+ * written, the event not published) is thrown: the whole batch fails and the broker delivers it again (its delivery
+ * limit bounds a message that always fails).
  */
 export async function importLegacyOrders(
   ports: LegacyImportPorts,
@@ -68,10 +75,13 @@ async function importOne(ports: LegacyImportPorts, message: LegacyMessage): Prom
   }
   const { body, account, erpOrderNo } = translated;
   const key = legacyIdempotencyKey(message.messageId, translated);
+  const orderId = orderIdFor(`legacy:${key}`, { customerId: body.customerId });
   try {
+    // First the link, then the order: a status of the order can never come before its link.
+    await ports.links.record({ orderId, account, erpOrderNo });
     const order = await placeNewOrder(
       ports,
-      { orderId: orderIdFor(`legacy:${key}`, { customerId: body.customerId }), body, retryable: true },
+      { orderId, body, retryable: true },
       // An AMQP correlationId that is not a valid correlation id is left out, as a malformed header is over HTTP.
       newEventContext(isCorrelationId(message.correlationId) ? message.correlationId : undefined),
     );

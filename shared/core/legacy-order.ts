@@ -32,9 +32,15 @@ export const ERP_ORDER_NO_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 /** A price in the currency's major unit with at most two decimals, as text: `"19.99"`, `"5"`, `"0.50"`. */
 export const ERP_PRICE_PATTERN = /^(0|[1-9][0-9]{0,7})(\.[0-9]{1,2})?$/;
 
+/**
+ * What starts the customer id of every ERP account (`erp-<account>`): how the rest of orderflow tells an ERP order's
+ * customer from an HTTP one without a lookup.
+ */
+export const ERP_CUSTOMER_PREFIX = 'erp-';
+
 /** The customer an ERP account places orders as. */
 export function customerIdOfAccount(account: string): string {
-  return `erp-${account}`;
+  return `${ERP_CUSTOMER_PREFIX}${account}`;
 }
 
 const erpLineSchema = z.strictObject(

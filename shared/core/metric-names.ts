@@ -31,6 +31,8 @@ export const METRIC_NAMES = [
   // The legacy ERP bridge (its placed orders count as `OrdersPlaced`, with the dimension `consumer`)
   /** An ERP message refused for good, into `legacy.orders.rejected`. */
   'LegacyMessagesRejected',
+  /** A status change of an ERP order, confirmed by the broker on `orderflow.status`. */
+  'LegacyStatusesPublished',
 ] as const;
 
 export type MetricName = (typeof METRIC_NAMES)[number];

@@ -1,6 +1,7 @@
 import type { ActivityRecord } from './activity.js';
 import type { Window, WindowFigures, WindowSummary } from './analytics.js';
 import type { BusMessage } from './bus-message.js';
+import type { LegacyOrderLink, LegacyStatusMessage } from './legacy-status.js';
 import type { Order, OrderRecord } from './order.js';
 import type { OrderEvent } from './order-events.js';
 import type { DeadLetterMessage } from './redrive.js';
@@ -222,4 +223,27 @@ export interface RejectedLegacyMessage {
  */
 export interface LegacyRejections {
   reject(message: RejectedLegacyMessage): Promise<void>;
+}
+
+/**
+ * Which ERP order each imported order is (`shared/core/legacy-status.ts`): written by `importLegacyOrder` before it
+ * places the order, read by `publishLegacyStatus` to answer the ERP in its own order numbers.
+ */
+export interface LegacyOrderLinks {
+  /**
+   * Stores the link; idempotent (the same link again changes nothing).
+   *
+   * @throws LegacyOrderLinkConflictError when the order is already linked to another ERP order.
+   */
+  record(link: LegacyOrderLink): Promise<void>;
+  /** The order's link; `undefined` when the order was not imported from the ERP. */
+  find(orderId: string): Promise<LegacyOrderLink | undefined>;
+}
+
+/**
+ * The ERP's side of status changes: the exchange `orderflow.status`. Resolves once the broker confirmed the message
+ * (it is safe on the broker), rejects when it refused it or could not be reached: the status is sent again later.
+ */
+export interface LegacyStatusPublisher {
+  publish(message: LegacyStatusMessage): Promise<void>;
 }

@@ -1,9 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REJECTION_REASON_HEADER } from '../../shared/adapters/legacy-rejections.js';
 import type { RabbitMqEvent, RabbitMqMessage } from '../../shared/queue/rabbitmq-event.js';
 import { lambdaContext } from '../support/api-event.js';
+import { conditionOf, FakeTable } from '../support/fake-dynamodb.js';
 import {
+  dynamoDbThrottling,
   IDEMPOTENCY_TABLE,
   ORDER_EVENTS_TOPIC_ARN,
   ORDERS_TABLE,
@@ -11,64 +17,57 @@ import {
   snsThrottling,
 } from '../support/order-world.js';
 
-/** What the function published on the broker: exchange, routing key, body and options of each confirmed publish. */
-const published: Array<{
-  exchange: string;
-  routingKey: string;
-  body: string;
-  options: Record<string, unknown>;
-}> = [];
-let brokerDown = false;
-/** The `close` listeners of the open connection and channel: calling them is the broker dropping the connection. */
-const onClose: Array<() => void> = [];
+/** The broker behind `amqplib`: what the function published (rejections), and the URLs it connected with. */
+const broker = await vi.hoisted(async () => new (await import('../support/fake-broker.js')).FakeBroker());
+vi.mock('amqplib', () => ({ connect: (url: string) => broker.connect(url) }));
 
-vi.mock('amqplib', () => ({
-  connect: async () => {
-    if (brokerDown) throw new Error('connect ECONNREFUSED');
-    const listen = (event: string, listener: () => void) => {
-      if (event === 'close') onClose.push(listener);
-    };
-    const channel = {
-      on: (event: string, listener: () => void) => {
-        listen(event, listener);
-        return channel;
-      },
-      publish: (
-        exchange: string,
-        routingKey: string,
-        content: Buffer,
-        options: Record<string, unknown>,
-        confirmed: (error: unknown) => void,
-      ) => {
-        published.push({ exchange, routingKey, body: content.toString('utf8'), options });
-        queueMicrotask(() => confirmed(null));
-        return true;
-      },
-    };
-    return { on: listen, createConfirmChannel: async () => channel };
-  },
-}));
+const LEGACY_BROKER_ENDPOINT = 'amqps://b-0a1b2c3d.mq.us-east-1.amazonaws.com:5671';
+const LEGACY_BROKER_SECRET_ARN =
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:orderflow-test-legacy-broker-AbCdEf';
+const LEGACY_ORDERS_TABLE = 'orderflow-test-legacy-orders';
+/** The broker's user as its secret holds it: a generated password may hold any printable character. */
+const BROKER_USER = { username: 'orderflow', password: 'p@ss/w:rd' };
 
 const world = new OrderWorld();
+const secrets = mockClient(SecretsManagerClient);
+const links = new FakeTable(LEGACY_ORDERS_TABLE, 'orderId');
 let handler: (
   event: unknown,
   context: ReturnType<typeof lambdaContext>,
 ) => Promise<{ placed: number; rejected: number }>;
 
+/** The links table answers the PutCommands sent to it; the orders table (OrderWorld) every other. */
+function serveLinks(): void {
+  world.documentClient
+    .on(PutCommand, { TableName: LEGACY_ORDERS_TABLE })
+    .callsFake((input: PutCommandInput) => {
+      links.put(input.TableName, input.Item, conditionOf(input), false);
+      return {};
+    });
+}
+
 beforeAll(async () => {
   vi.stubEnv('ORDERS_TABLE', ORDERS_TABLE);
   vi.stubEnv('IDEMPOTENCY_TABLE', IDEMPOTENCY_TABLE);
   vi.stubEnv('ORDER_EVENTS_TOPIC_ARN', ORDER_EVENTS_TOPIC_ARN);
-  vi.stubEnv('LEGACY_BROKER_URL', 'amqp://orderflow:secret@broker.invalid:5672');
+  vi.stubEnv('LEGACY_BROKER_ENDPOINT', LEGACY_BROKER_ENDPOINT);
+  vi.stubEnv('LEGACY_BROKER_SECRET_ARN', LEGACY_BROKER_SECRET_ARN);
+  vi.stubEnv('LEGACY_ORDERS_TABLE', LEGACY_ORDERS_TABLE);
   vi.stubEnv('AWS_ENDPOINT_URL', '');
   handler = (await import('../../functions/import-legacy-order.js')).handler;
 });
 beforeEach(() => {
   world.reset();
-  published.length = 0;
-  brokerDown = false;
+  links.clear();
+  serveLinks();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(BROKER_USER) });
+  broker.reset();
 });
-afterAll(() => world.restore());
+afterAll(() => {
+  world.restore();
+  secrets.restore();
+});
 
 const bytesOf = (text: string) => ({ bytes: [...Buffer.from(text, 'utf8')] });
 
@@ -105,6 +104,14 @@ const erpOrder = (erpOrderNo: string) => ({
   lines: [{ article: 'BOOK-1', qty: 2, price: '19.99' }],
 });
 
+/** Every PutCommand of the document client, in order: `link <orderId>` to the links table, `order <orderId>`. */
+function puts(): string[] {
+  return world.documentClient.commandCalls(PutCommand).map(({ args }) => {
+    const { TableName, Item } = args[0].input;
+    return `${TableName === LEGACY_ORDERS_TABLE ? 'link' : 'order'} ${String(Item?.orderId)}`;
+  });
+}
+
 describe('importLegacyOrder', () => {
   it('places an order per message of every queue, decoding base64 bodies, with the AMQP correlationId', async () => {
     // Act
@@ -125,10 +132,35 @@ describe('importLegacyOrder', () => {
       'erp-run-42',
       'erp-run-42',
     ]);
-    expect(published).toEqual([]);
+    expect(broker.published).toEqual([]);
   });
 
-  it('makes no second order of a batch delivered again', async () => {
+  it('links each order to its ERP order number and account in LEGACY_ORDERS_TABLE, before writing the order', async () => {
+    // Act
+    await handler(
+      rmqEvent({
+        'legacy.orders::/': [rmqMessage(erpOrder('PO-1'), 'm-1')],
+        'legacy.orders.eu::erp': [rmqMessage(erpOrder('PO-3'), null)],
+      }),
+      lambdaContext(),
+    );
+
+    // Assess
+    const orderIds = world.publishedEvents().map((event) => String(event.orderId));
+    expect(orderIds).toHaveLength(2);
+    expect(orderIds.map((orderId) => links.item(orderId))).toEqual([
+      { orderId: orderIds[0], account: 'ACME-01', erpOrderNo: 'PO-1' },
+      { orderId: orderIds[1], account: 'ACME-01', erpOrderNo: 'PO-3' },
+    ]);
+    expect(puts()).toEqual([
+      `link ${orderIds[0]}`,
+      `order ${orderIds[0]}`,
+      `link ${orderIds[1]}`,
+      `order ${orderIds[1]}`,
+    ]);
+  });
+
+  it('makes no second order of a batch delivered again, and writes the same link again', async () => {
     // Prepare
     const event = rmqEvent({ 'legacy.orders::/': [rmqMessage(erpOrder('PO-1'), 'm-1')] });
     await handler(event, lambdaContext());
@@ -142,6 +174,10 @@ describe('importLegacyOrder', () => {
     // Assess
     expect(again).toEqual({ placed: 1, rejected: 0 });
     expect(world.sns.commandCalls(PublishCommand)).toHaveLength(1);
+    const [orderId] = world.publishedEvents().map((event) => String(event.orderId));
+    // The second order write is the conditional create that finds the first order.
+    expect(puts()).toEqual([`link ${orderId}`, `order ${orderId}`, `link ${orderId}`, `order ${orderId}`]);
+    expect(links.item(orderId ?? '')).toEqual({ orderId, account: 'ACME-01', erpOrderNo: 'PO-1' });
   });
 
   it('sends a message that can never be valid to legacy.orders.rejected with its reason, and places the rest', async () => {
@@ -155,7 +191,7 @@ describe('importLegacyOrder', () => {
 
     // Assess
     expect(result).toEqual({ placed: 1, rejected: 1 });
-    expect(published).toEqual([
+    expect(broker.published).toEqual([
       {
         exchange: 'legacy.orders.dlx',
         routingKey: 'rejected',
@@ -167,6 +203,42 @@ describe('importLegacyOrder', () => {
         }),
       },
     ]);
+  });
+
+  it('rejects the body exactly as the ERP sent it, its UTF-8 decoded from base64', async () => {
+    // Prepare
+    const body = '{"erpOrderNo":"PO-1","account":"Müller & Söhne","ccy":"EUR","lines":[]}';
+
+    // Act
+    const result = await handler(
+      rmqEvent({ 'legacy.orders::/': [rmqMessage(body, 'm-1')] }),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(result).toEqual({ placed: 0, rejected: 1 });
+    expect(broker.published.map((message) => message.body)).toEqual([body]);
+    expect(links.size).toBe(0);
+  });
+
+  it('rejects a messageId sent again with another ERP order, and the first order keeps its link', async () => {
+    // Prepare
+    await handler(rmqEvent({ 'legacy.orders::/': [rmqMessage(erpOrder('PO-1'), 'm-1')] }), lambdaContext());
+
+    // Act
+    const result = await handler(
+      rmqEvent({ 'legacy.orders::/': [rmqMessage(erpOrder('PO-9'), 'm-1')] }),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(result).toEqual({ placed: 0, rejected: 1 });
+    expect(broker.published[0]?.options.headers?.[REJECTION_REASON_HEADER]).toMatch(
+      /^refused: .*already linked to another ERP order than PO-9 of ACME-01/,
+    );
+    expect(world.orders.size).toBe(1);
+    const [orderId] = world.publishedEvents().map((event) => String(event.orderId));
+    expect(links.item(orderId ?? '')).toEqual({ orderId, account: 'ACME-01', erpOrderNo: 'PO-1' });
   });
 
   it('fails the whole batch on a transient failure, so that the broker delivers it again', async () => {
@@ -183,39 +255,128 @@ describe('importLegacyOrder', () => {
     await expect(invocation).rejects.toThrow(/unavailable/);
   });
 
-  it('fails the batch, rejecting nothing, when the broker dropped its connection and cannot be reached again', async () => {
+  it('fails the whole batch, writing no order, when the link cannot be recorded', async () => {
     // Prepare
-    await handler(rmqEvent({ 'legacy.orders::/': [rmqMessage(erpOrder('PO-1'), 'm-1')] }), lambdaContext());
-    brokerDown = true;
-    for (const close of onClose.splice(0)) close();
+    world.documentClient
+      .on(PutCommand, { TableName: LEGACY_ORDERS_TABLE })
+      .rejects(dynamoDbThrottling('ThrottlingException'));
 
     // Act
     const invocation = handler(
-      rmqEvent({ 'legacy.orders::/': [rmqMessage('not json', 'm-1')] }),
+      rmqEvent({ 'legacy.orders::/': [rmqMessage(erpOrder('PO-1'), 'm-1')] }),
       lambdaContext(),
     );
 
     // Assess
-    await expect(invocation).rejects.toThrow(/the legacy broker \(AMQP\) is unavailable/);
-    expect(published).toEqual([]);
+    await expect(invocation).rejects.toThrow(/DynamoDB is unavailable/);
+    expect(world.orders.size).toBe(0);
+    expect(world.sns.commandCalls(PublishCommand)).toEqual([]);
+    expect(broker.published).toEqual([]);
   });
 
-  it('connects again once the broker is back', async () => {
-    // Prepare
-    for (const close of onClose.splice(0)) close();
+  describe('the broker and its user', () => {
+    it('connects to LEGACY_BROKER_ENDPOINT as the user of LEGACY_BROKER_SECRET_ARN, read once for many batches', async () => {
+      // Act
+      for (const messageId of ['m-bad-1', 'm-bad-2', 'm-bad-3']) {
+        await handler(rmqEvent({ 'legacy.orders::/': [rmqMessage('not json', messageId)] }), lambdaContext());
+      }
 
-    // Act
-    const result = await handler(
-      rmqEvent({ 'legacy.orders::/': [rmqMessage('not json', 'm-bad')] }),
-      lambdaContext(),
-    );
+      // Assess
+      expect(broker.connections).toEqual([
+        'amqps://orderflow:p%40ss%2Fw%3Ard@b-0a1b2c3d.mq.us-east-1.amazonaws.com:5671',
+      ]);
+      expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+      expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, {
+        SecretId: LEGACY_BROKER_SECRET_ARN,
+      });
+      expect(broker.published).toHaveLength(3);
+    });
 
-    // Assess
-    expect(result).toEqual({ placed: 0, rejected: 1 });
-    expect(published).toHaveLength(1);
+    it('fails the batch, placing nothing, when the secret is not the broker user JSON, and says so', async () => {
+      // Prepare
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: 'orderflow:p@ss' });
+
+      // Act
+      const invocation = handler(
+        rmqEvent({ 'legacy.orders::/': [rmqMessage(erpOrder('PO-1'), 'm-1')] }),
+        lambdaContext(),
+      );
+
+      // Assess
+      await expect(invocation).rejects.toThrow(/the legacy broker \(AMQP\) is unavailable/);
+      await expect(invocation).rejects.toMatchObject({
+        cause: { name: 'BrokerSecretError', message: expect.stringContaining(LEGACY_BROKER_SECRET_ARN) },
+      });
+      expect(broker.connections).toEqual([]);
+      expect(world.orders.size).toBe(0);
+    });
+
+    it('fails the batch, rejecting nothing, when the broker dropped its connection and cannot be reached again', async () => {
+      // Prepare
+      await handler(rmqEvent({ 'legacy.orders::/': [rmqMessage(erpOrder('PO-1'), 'm-1')] }), lambdaContext());
+      broker.down = true;
+      broker.dropConnections();
+
+      // Act
+      const invocation = handler(
+        rmqEvent({ 'legacy.orders::/': [rmqMessage('not json', 'm-1')] }),
+        lambdaContext(),
+      );
+
+      // Assess
+      await expect(invocation).rejects.toThrow(/the legacy broker \(AMQP\) is unavailable/);
+      expect(broker.published).toEqual([]);
+    });
+
+    it('connects again once the broker is back, with the user read from the secret again', async () => {
+      // Prepare
+      await handler(rmqEvent({ 'legacy.orders::/': [rmqMessage(erpOrder('PO-1'), 'm-1')] }), lambdaContext());
+      broker.down = true;
+      broker.dropConnections();
+      await expect(
+        handler(rmqEvent({ 'legacy.orders::/': [rmqMessage('not json', 'm-bad')] }), lambdaContext()),
+      ).rejects.toThrow(/unavailable/);
+      broker.down = false;
+
+      // Act
+      const result = await handler(
+        rmqEvent({ 'legacy.orders::/': [rmqMessage('not json', 'm-bad')] }),
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(result).toEqual({ placed: 0, rejected: 1 });
+      expect(broker.published).toHaveLength(1);
+      expect(broker.connections).toHaveLength(2);
+      expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 3);
+    });
   });
 
   it('refuses an event that is not from a RabbitMQ broker', async () => {
     await expect(handler({ Records: [] }, lambdaContext())).rejects.toThrow(/aws:rmq/);
+  });
+
+  it('places the order of events/import-legacy-order.json and links it to its ERP order', async () => {
+    // Prepare
+    const event: unknown = JSON.parse(
+      readFileSync(new URL('../../events/import-legacy-order.json', import.meta.url), 'utf8'),
+    );
+
+    // Act
+    const result = await handler(event, lambdaContext());
+
+    // Assess
+    expect(result).toEqual({ placed: 1, rejected: 0 });
+    const [placed] = world.publishedEvents();
+    expect(placed).toMatchObject({
+      type: 'OrderPlaced',
+      customerId: 'erp-ACME-01',
+      correlationId: 'erp-run-42',
+    });
+    expect(links.item(String(placed?.orderId))).toEqual({
+      orderId: placed?.orderId,
+      account: 'ACME-01',
+      erpOrderNo: 'PO-2026-000123',
+    });
   });
 });

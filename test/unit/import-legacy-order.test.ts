@@ -2,17 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { importLegacyOrders, type LegacyMessage } from '../../shared/app/import-legacy-order.js';
 import type { BusMessage } from '../../shared/core/bus-message.js';
 import { DependencyUnavailableError } from '../../shared/core/errors.js';
+import { type LegacyOrderLink, LegacyOrderLinkConflictError } from '../../shared/core/legacy-status.js';
 import type { Order, OrderRecord } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
-import type { EventBus, OrderStore, RejectedLegacyMessage } from '../../shared/core/ports.js';
+import type {
+  EventBus,
+  LegacyOrderLinks,
+  OrderStore,
+  RejectedLegacyMessage,
+} from '../../shared/core/ports.js';
+
+/** What the ports were asked to write, in order: `link <orderId>`, `order <orderId>`. */
+type Timeline = string[];
 
 /** The orders table, in memory, with the conditional writes the pipeline relies on. */
 class MemoryOrderStore implements OrderStore {
   readonly records = new Map<string, OrderRecord>();
+  constructor(private readonly timeline: Timeline = []) {}
   async get(orderId: string) {
     return this.records.get(orderId);
   }
   async create(order: Order, pendingEvent: OrderEvent) {
+    this.timeline.push(`order ${order.orderId}`);
     if (this.records.has(order.orderId)) return false;
     this.records.set(order.orderId, { order, pendingEvent });
     return true;
@@ -44,17 +55,43 @@ class MemoryBus implements EventBus {
   }
 }
 
+/** The links table, in memory: a link is written once, again only with the same content (as the adapter's condition). */
+class MemoryLinks implements LegacyOrderLinks {
+  readonly links = new Map<string, LegacyOrderLink>();
+  /** A throttling error for the next `failures` recordings. */
+  failures = 0;
+  constructor(private readonly timeline: Timeline = []) {}
+  async record(link: LegacyOrderLink) {
+    this.timeline.push(`link ${link.orderId}`);
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new DependencyUnavailableError('DynamoDB', { mayHaveHappened: false, orderId: link.orderId });
+    }
+    const stored = this.links.get(link.orderId);
+    if (stored !== undefined && (stored.account !== link.account || stored.erpOrderNo !== link.erpOrderNo)) {
+      throw new LegacyOrderLinkConflictError(link);
+    }
+    this.links.set(link.orderId, { ...link });
+  }
+  async find(orderId: string) {
+    return this.links.get(orderId);
+  }
+}
+
 function world() {
-  const store = new MemoryOrderStore();
+  const timeline: Timeline = [];
+  const store = new MemoryOrderStore(timeline);
   const bus = new MemoryBus();
+  const links = new MemoryLinks(timeline);
   const rejected: RejectedLegacyMessage[] = [];
   const ports = {
     store,
     bus,
+    links,
     log: { warn: () => undefined, appendKeys: () => undefined },
     rejections: { reject: async (message: RejectedLegacyMessage) => void rejected.push(message) },
   };
-  return { store, bus, rejected, ports };
+  return { store, bus, links, rejected, timeline, ports };
 }
 
 const erpOrder = (erpOrderNo: string, price = '19.99') => ({
@@ -166,5 +203,80 @@ describe('importing ERP orders', () => {
     expect(outcomes[0]?.kind).toBe('rejected');
     expect(rejected[0]?.reason).toMatch(/^refused: /);
     expect(store.records.size).toBe(1);
+  });
+
+  describe('the link of each order to its ERP order', () => {
+    it('records the account and ERP order number of each order before placing it', async () => {
+      // Prepare
+      const { links, timeline, ports } = world();
+
+      // Act
+      const outcomes = await importLegacyOrders(ports, [
+        amqp(erpOrder('PO-1'), 'm-1'),
+        amqp(erpOrder('PO-2')),
+      ]);
+
+      // Assess
+      const [first, second] = outcomes.map((outcome) => (outcome.kind === 'placed' ? outcome.orderId : ''));
+      expect([...links.links.values()]).toEqual([
+        { orderId: first, account: 'ACME-01', erpOrderNo: 'PO-1' },
+        { orderId: second, account: 'ACME-01', erpOrderNo: 'PO-2' },
+      ]);
+      expect(timeline).toEqual([`link ${first}`, `order ${first}`, `link ${second}`, `order ${second}`]);
+    });
+
+    it('records the same link again on redelivery, changing nothing', async () => {
+      // Prepare
+      const { links, ports } = world();
+      const batch = [amqp(erpOrder('PO-1'), 'm-1')];
+      await importLegacyOrders(ports, batch);
+      const before = structuredClone([...links.links.values()]);
+
+      // Act
+      const redelivered = await importLegacyOrders(ports, batch);
+
+      // Assess
+      expect(redelivered.map((outcome) => outcome.kind)).toEqual(['placed']);
+      expect([...links.links.values()]).toEqual(before);
+    });
+
+    it('rejects a messageId sent again with another ERP order number, and the first order keeps its link', async () => {
+      // Prepare
+      const { store, links, rejected, ports } = world();
+      const [placed] = await importLegacyOrders(ports, [amqp(erpOrder('PO-1'), 'm-1')]);
+
+      // Act
+      const outcomes = await importLegacyOrders(ports, [amqp(erpOrder('PO-7'), 'm-1')]);
+
+      // Assess
+      expect(outcomes[0]?.kind).toBe('rejected');
+      expect(rejected[0]?.reason).toMatch(
+        /^refused: .*already linked to another ERP order than PO-7 of ACME-01/,
+      );
+      expect([...links.links.values()]).toEqual([
+        { orderId: placed?.kind === 'placed' ? placed.orderId : '', account: 'ACME-01', erpOrderNo: 'PO-1' },
+      ]);
+      expect(store.records.size).toBe(1);
+    });
+
+    it('fails the batch, placing nothing, when the link cannot be recorded; the redelivery places the order', async () => {
+      // Prepare
+      const { store, bus, links, rejected, ports } = world();
+      links.failures = 1;
+      const batch = [amqp(erpOrder('PO-1'), 'm-1')];
+
+      // Act
+      const failed = importLegacyOrders(ports, batch);
+      await expect(failed).rejects.toThrow(DependencyUnavailableError);
+      const placedBeforeRedelivery = store.records.size;
+      const redelivered = await importLegacyOrders(ports, batch);
+
+      // Assess
+      expect(placedBeforeRedelivery).toBe(0);
+      expect(rejected).toEqual([]);
+      expect(redelivered.map((outcome) => outcome.kind)).toEqual(['placed']);
+      expect(links.links.size).toBe(1);
+      expect(bus.published).toHaveLength(1);
+    });
   });
 });
