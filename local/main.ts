@@ -90,7 +90,7 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
       ? []
       : [
           "  npm run legacy -- listen          the stand-in ERP hears its orders' statuses",
-          '  npm run legacy -- send events/legacy-order.json',
+          '  npm run legacy -- send broker/samples/erp-order.json',
         ]),
     '',
     'Ctrl-C stops everything.',

@@ -1,9 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-
-/** What a custom resource tells CloudFormation: done (with its physical id) or failed (with the reason shown in the stack's events). */
-export type CustomResourceOutcome =
-  | { status: 'SUCCESS'; physicalResourceId: string }
-  | { status: 'FAILED'; physicalResourceId: string; reason: string };
+import type { CustomResourceOutcome } from '../core/ports.js';
 
 /**
  * Answers CloudFormation at the event's pre-signed `ResponseURL` (an S3 PUT with no content type, as CloudFormation

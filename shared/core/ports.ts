@@ -247,3 +247,8 @@ export interface LegacyOrderLinks {
 export interface LegacyStatusPublisher {
   publish(message: LegacyStatusMessage): Promise<void>;
 }
+
+/** What a CloudFormation custom resource answers: done (with its physical id), or failed with the reason shown in the stack's events. */
+export type CustomResourceOutcome =
+  | { status: 'SUCCESS'; physicalResourceId: string }
+  | { status: 'FAILED'; physicalResourceId: string; reason: string };

@@ -10,7 +10,19 @@ import { provisionTable } from './dynamodb.js';
 import { provisionEventSourceMapping } from './event-source-mapping.js';
 import { provisionStream } from './kinesis.js';
 import { nameVersion, provisionFunction } from './lambda.js';
-import { nameAlias, nameBucket, nameKey, nameLogGroup, nameRole, nameWithId } from './named-only.js';
+import {
+  nameAlias,
+  nameBucket,
+  nameKey,
+  nameLogGroup,
+  nameRole,
+  nameRouteTable,
+  nameSecurityGroup,
+  nameSubnet,
+  nameVpc,
+  nameVpcEndpoint,
+  nameWithId,
+} from './named-only.js';
 import type { Provisioner } from './resource-scope.js';
 import { provisionSecret } from './secrets-manager.js';
 import { provisionSubscription, provisionTopic } from './sns.js';
@@ -50,4 +62,13 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   // No IAM locally: queue and topic policies have nothing to do.
   'AWS::SQS::QueuePolicy': nameWithId,
   'AWS::SNS::TopicPolicy': nameWithId,
+  // No network isolation locally: the ERP bridge's VPC pieces are named, so that references to them resolve.
+  'AWS::EC2::VPC': nameVpc,
+  'AWS::EC2::Subnet': nameSubnet,
+  'AWS::EC2::SecurityGroup': nameSecurityGroup,
+  'AWS::EC2::SecurityGroupIngress': nameWithId,
+  'AWS::EC2::SecurityGroupEgress': nameWithId,
+  'AWS::EC2::RouteTable': nameRouteTable,
+  'AWS::EC2::SubnetRouteTableAssociation': nameWithId,
+  'AWS::EC2::VPCEndpoint': nameVpcEndpoint,
 };
