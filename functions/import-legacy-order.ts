@@ -26,19 +26,22 @@ markConsumer('importLegacyOrder');
  * the broker delivers it again up to the queue's delivery limit. The broker's user is read from its secret when the
  * channel is first opened, not per invocation.
  */
-export const handler = middy(async (event: unknown): Promise<{ placed: number; rejected: number }> => {
-  const messages = readRabbitMqEvent(event);
-  const rejections = legacyRejectionsOn(await channel());
-  const outcomes = await importLegacyOrders({ ...orders, rejections, links }, messages);
-  const count = (kind: LegacyImportOutcome['kind']) =>
-    outcomes.filter((outcome) => outcome.kind === kind).length;
-  const placed = count('placed');
-  const rejected = count('rejected');
-  metricsRecorder.count('OrdersPlaced', placed);
-  metricsRecorder.count('LegacyMessagesRejected', rejected);
-  logger.info('ERP batch imported', { messages: messages.length, placed, rejected });
-  return { placed, rejected };
-})
+export const handler = middy(
+  async (event: unknown): Promise<{ placed: number; alreadyPlaced: number; rejected: number }> => {
+    const messages = readRabbitMqEvent(event);
+    const rejections = legacyRejectionsOn(await channel());
+    const outcomes = await importLegacyOrders({ ...orders, log: logger, rejections, links }, messages);
+    const count = (kind: LegacyImportOutcome['kind']) =>
+      outcomes.filter((outcome) => outcome.kind === kind).length;
+    const placed = count('placed');
+    const alreadyPlaced = count('already-placed');
+    const rejected = count('rejected');
+    metricsRecorder.count('OrdersPlaced', placed);
+    metricsRecorder.count('LegacyMessagesRejected', rejected);
+    logger.info('ERP batch imported', { messages: messages.length, placed, alreadyPlaced, rejected });
+    return { placed, alreadyPlaced, rejected };
+  },
+)
   .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,14 +1,15 @@
 import { isCorrelationId } from '../core/correlation.js';
 import { OrderflowError, ValidationError } from '../core/errors.js';
 import { translateLegacyOrder } from '../core/legacy-order.js';
-import type { LegacyOrderLinks, LegacyRejections } from '../core/ports.js';
+import type { LegacyOrderLinks, LegacyRejections, Log } from '../core/ports.js';
 import { legacyIdempotencyKey, newEventContext, orderIdFor } from '../ids.js';
-import { type OrderPorts, placeNewOrder } from './order-commands.js';
+import { type OrderPorts, placeOrResumeOrder } from './order-commands.js';
 
 /** The largest ERP message taken: an order of 50 lines is a few KB. */
 export const MAX_LEGACY_MESSAGE_BYTES = 64 * 1024;
 
 export interface LegacyImportPorts extends OrderPorts {
+  log: Pick<Log, 'info' | 'warn' | 'appendKeys'>;
   rejections: LegacyRejections;
   /** Where each order's ERP order number is kept, for the statuses that go back to the ERP. */
   links: Pick<LegacyOrderLinks, 'record'>;
@@ -23,6 +24,8 @@ export interface LegacyMessage {
 
 export type LegacyImportOutcome =
   | { kind: 'placed'; orderId: string; erpOrderNo: string; account: string }
+  /** The message was delivered before (sent twice, or its batch redelivered): its order is the one it placed then. */
+  | { kind: 'already-placed'; orderId: string; erpOrderNo: string; account: string }
   | { kind: 'rejected'; reason: string };
 
 /**
@@ -79,13 +82,19 @@ async function importOne(ports: LegacyImportPorts, message: LegacyMessage): Prom
   try {
     // First the link, then the order: a status of the order can never come before its link.
     await ports.links.record({ orderId, account, erpOrderNo });
-    const order = await placeNewOrder(
-      ports,
-      { orderId, body, retryable: true },
-      // An AMQP correlationId that is not a valid correlation id is left out, as a malformed header is over HTTP.
-      newEventContext(isCorrelationId(message.correlationId) ? message.correlationId : undefined),
+    // An AMQP correlationId that is not a valid correlation id is left out, as a malformed header is over HTTP.
+    const context = newEventContext(
+      isCorrelationId(message.correlationId) ? message.correlationId : undefined,
     );
-    return { kind: 'placed', orderId: order.orderId, erpOrderNo, account };
+    const { order, placedNow } = await placeOrResumeOrder(ports, { orderId, body, retryable: true }, context);
+    const kind = placedNow ? 'placed' : 'already-placed';
+    ports.log.info(kind === 'placed' ? 'ERP order placed' : 'ERP order already placed', {
+      messageId: message.messageId,
+      orderId,
+      account,
+      erpOrderNo,
+    });
+    return { kind, orderId: order.orderId, erpOrderNo, account };
   } catch (error) {
     if (error instanceof OrderflowError && !error.retryable) {
       return refusal(`refused: ${error.message}`);

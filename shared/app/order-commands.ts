@@ -26,11 +26,36 @@ export interface OrderPorts {
  */
 export async function placeNewOrder(
   ports: OrderPorts,
-  { orderId, body, retryable }: { orderId: string; body: CreateOrderBody; retryable: boolean },
+  placement: { orderId: string; body: CreateOrderBody; retryable: boolean },
   context: EventContext,
 ): Promise<Order> {
+  return (await placeOrResumeOrder(ports, placement, context)).order;
+}
+
+/** What `placeOrResumeOrder` did: placed the order now, or found it placed by an earlier attempt with the same id. */
+export interface Placement {
+  order: Order;
+  placedNow: boolean;
+}
+
+/** `placeNewOrder`, saying whether this attempt placed the order or an earlier one had (a retry, a redelivery). */
+export async function placeOrResumeOrder(
+  ports: OrderPorts,
+  { orderId, body, retryable }: { orderId: string; body: CreateOrderBody; retryable: boolean },
+  context: EventContext,
+): Promise<Placement> {
   const { order, event } = placeOrder(orderId, body, context);
-  if (!(await ports.store.create(order, event))) return resumePlacement(ports, orderId, body);
+  if (!(await ports.store.create(order, event))) {
+    return { order: await resumePlacement(ports, orderId, body), placedNow: false };
+  }
+  return { order: await publishPlaced(ports, { order, event, retryable }), placedNow: true };
+}
+
+async function publishPlaced(
+  ports: OrderPorts,
+  { order, event, retryable }: { order: Order; event: OrderEvent; retryable: boolean },
+): Promise<Order> {
+  const { orderId } = order;
   try {
     await ports.bus.publish(toBusMessage(order, event));
   } catch (error) {

@@ -124,7 +124,7 @@ describe('importLegacyOrder', () => {
     );
 
     // Assess
-    expect(result).toEqual({ placed: 3, rejected: 0 });
+    expect(result).toEqual({ placed: 3, alreadyPlaced: 0, rejected: 0 });
     const publishes = world.sns.commandCalls(PublishCommand).map(({ args }) => args[0].input);
     expect(publishes).toHaveLength(3);
     expect(publishes.map((input) => input.MessageAttributes?.correlationId?.StringValue)).toEqual([
@@ -172,7 +172,7 @@ describe('importLegacyOrder', () => {
     );
 
     // Assess
-    expect(again).toEqual({ placed: 1, rejected: 0 });
+    expect(again).toEqual({ placed: 0, alreadyPlaced: 1, rejected: 0 });
     expect(world.sns.commandCalls(PublishCommand)).toHaveLength(1);
     const [orderId] = world.publishedEvents().map((event) => String(event.orderId));
     // The second order write is the conditional create that finds the first order.
@@ -190,7 +190,7 @@ describe('importLegacyOrder', () => {
     );
 
     // Assess
-    expect(result).toEqual({ placed: 1, rejected: 1 });
+    expect(result).toEqual({ placed: 1, alreadyPlaced: 0, rejected: 1 });
     expect(broker.published).toEqual([
       {
         exchange: 'legacy.orders.dlx',
@@ -216,7 +216,7 @@ describe('importLegacyOrder', () => {
     );
 
     // Assess
-    expect(result).toEqual({ placed: 0, rejected: 1 });
+    expect(result).toEqual({ placed: 0, alreadyPlaced: 0, rejected: 1 });
     expect(broker.published.map((message) => message.body)).toEqual([body]);
     expect(links.size).toBe(0);
   });
@@ -232,7 +232,7 @@ describe('importLegacyOrder', () => {
     );
 
     // Assess
-    expect(result).toEqual({ placed: 0, rejected: 1 });
+    expect(result).toEqual({ placed: 0, alreadyPlaced: 0, rejected: 1 });
     expect(broker.published[0]?.options.headers?.[REJECTION_REASON_HEADER]).toMatch(
       /^refused: .*already linked to another ERP order than PO-9 of ACME-01/,
     );
@@ -345,7 +345,7 @@ describe('importLegacyOrder', () => {
       );
 
       // Assess
-      expect(result).toEqual({ placed: 0, rejected: 1 });
+      expect(result).toEqual({ placed: 0, alreadyPlaced: 0, rejected: 1 });
       expect(broker.published).toHaveLength(1);
       expect(broker.connections).toHaveLength(2);
       expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 3);
@@ -366,7 +366,7 @@ describe('importLegacyOrder', () => {
     const result = await handler(event, lambdaContext());
 
     // Assess
-    expect(result).toEqual({ placed: 1, rejected: 0 });
+    expect(result).toEqual({ placed: 1, alreadyPlaced: 0, rejected: 0 });
     const [placed] = world.publishedEvents();
     expect(placed).toMatchObject({
       type: 'OrderPlaced',

@@ -84,14 +84,19 @@ function world() {
   const bus = new MemoryBus();
   const links = new MemoryLinks(timeline);
   const rejected: RejectedLegacyMessage[] = [];
+  const logged: Array<{ message: string; extra: Record<string, unknown> }> = [];
   const ports = {
     store,
     bus,
     links,
-    log: { warn: () => undefined, appendKeys: () => undefined },
+    log: {
+      info: (message: string, extra: Record<string, unknown>) => void logged.push({ message, extra }),
+      warn: () => undefined,
+      appendKeys: () => undefined,
+    },
     rejections: { reject: async (message: RejectedLegacyMessage) => void rejected.push(message) },
   };
-  return { store, bus, links, rejected, timeline, ports };
+  return { store, bus, links, rejected, timeline, ports, logged };
 }
 
 const erpOrder = (erpOrderNo: string, price = '19.99') => ({
@@ -141,9 +146,27 @@ describe('importing ERP orders', () => {
     const redelivered = await importLegacyOrders(ports, batch);
 
     // Assess
-    expect(redelivered).toEqual(first);
+    expect(redelivered).toEqual(first.map((outcome) => ({ ...outcome, kind: 'already-placed' })));
+    expect(first.map(({ kind }) => kind)).toEqual(['placed', 'placed']);
     expect(store.records.size).toBe(2);
     expect(bus.published).toHaveLength(2);
+  });
+
+  it('tells a copy within the same batch from the first: placed, then already placed, with its messageId', async () => {
+    // Prepare
+    const { store, ports, logged } = world();
+    const message = amqp(erpOrder('PO-7'), 'm-7');
+
+    // Act
+    const outcomes = await importLegacyOrders(ports, [message, message]);
+
+    // Assess
+    expect(outcomes.map(({ kind }) => kind)).toEqual(['placed', 'already-placed']);
+    expect(store.records.size).toBe(1);
+    expect(logged.map(({ message: text, extra }) => [text, extra.messageId])).toEqual([
+      ['ERP order placed', 'm-7'],
+      ['ERP order already placed', 'm-7'],
+    ]);
   });
 
   it('completes, on redelivery, an order whose publish failed the batch the first time', async () => {
@@ -158,7 +181,7 @@ describe('importing ERP orders', () => {
     const redelivered = await importLegacyOrders(ports, batch);
 
     // Assess
-    expect(redelivered.map((outcome) => outcome.kind)).toEqual(['placed']);
+    expect(redelivered.map((outcome) => outcome.kind)).toEqual(['already-placed']);
     expect(store.records.size).toBe(1);
     expect(bus.published).toHaveLength(1);
   });
@@ -236,7 +259,7 @@ describe('importing ERP orders', () => {
       const redelivered = await importLegacyOrders(ports, batch);
 
       // Assess
-      expect(redelivered.map((outcome) => outcome.kind)).toEqual(['placed']);
+      expect(redelivered.map((outcome) => outcome.kind)).toEqual(['already-placed']);
       expect([...links.links.values()]).toEqual(before);
     });
 
