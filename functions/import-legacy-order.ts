@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { faultSwitchFromEnv } from '../shared/adapters/fault-switch.js';
 import { legacyBrokerChannel } from '../shared/adapters/legacy-broker.js';
 import { createLegacyOrderLinks } from '../shared/adapters/legacy-order-links.js';
 import { legacyRejectionsOn } from '../shared/adapters/legacy-rejections.js';
@@ -10,6 +11,7 @@ import { readRabbitMqEvent } from '../shared/queue/rabbitmq-event.js';
 import { readConfig } from '../shared/wiring/config.js';
 import { createOrderPortsFromEnv } from '../shared/wiring/order-ports.js';
 
+const faults = faultSwitchFromEnv();
 const config = readConfig(['LEGACY_BROKER_ENDPOINT', 'LEGACY_BROKER_SECRET_ARN', 'LEGACY_ORDERS_TABLE']);
 const orders = createOrderPortsFromEnv();
 const links = createLegacyOrderLinks({ tableName: config.LEGACY_ORDERS_TABLE });
@@ -30,7 +32,10 @@ export const handler = middy(
   async (event: unknown): Promise<{ placed: number; alreadyPlaced: number; rejected: number }> => {
     const messages = readRabbitMqEvent(event);
     const rejections = legacyRejectionsOn(await channel());
-    const outcomes = await importLegacyOrders({ ...orders, log: logger, rejections, links }, messages);
+    const outcomes = await importLegacyOrders(
+      { ...orders, log: logger, faults, rejections, links },
+      messages,
+    );
     const count = (kind: LegacyImportOutcome['kind']) =>
       outcomes.filter((outcome) => outcome.kind === kind).length;
     const placed = count('placed');

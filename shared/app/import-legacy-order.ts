@@ -1,7 +1,7 @@
 import { isCorrelationId } from '../core/correlation.js';
 import { OrderflowError, ValidationError } from '../core/errors.js';
 import { translateLegacyOrder } from '../core/legacy-order.js';
-import type { LegacyOrderLinks, LegacyRejections, Log } from '../core/ports.js';
+import type { FaultSwitch, LegacyOrderLinks, LegacyRejections, Log } from '../core/ports.js';
 import { legacyIdempotencyKey, newEventContext, orderIdFor } from '../ids.js';
 import { type OrderPorts, placeOrResumeOrder } from './order-commands.js';
 
@@ -11,6 +11,8 @@ export const MAX_LEGACY_MESSAGE_BYTES = 64 * 1024;
 export interface LegacyImportPorts extends OrderPorts {
   log: Pick<Log, 'info' | 'warn' | 'appendKeys'>;
   rejections: LegacyRejections;
+  /** Test-only: a message of the switch's customer fails, transiently, on every delivery (off when deployed). */
+  faults: FaultSwitch;
   /** Where each order's ERP order number is kept, for the statuses that go back to the ERP. */
   links: Pick<LegacyOrderLinks, 'record'>;
 }
@@ -80,6 +82,7 @@ async function importOne(ports: LegacyImportPorts, message: LegacyMessage): Prom
   const key = legacyIdempotencyKey(message.messageId, translated);
   const orderId = orderIdFor(`legacy:${key}`, { customerId: body.customerId });
   try {
+    ports.faults.check({ orderId, customerId: body.customerId, eventId: key });
     // First the link, then the order: a status of the order can never come before its link.
     await ports.links.record({ orderId, account, erpOrderNo });
     // An AMQP correlationId that is not a valid correlation id is left out, as a malformed header is over HTTP.

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { importLegacyOrders, type LegacyMessage } from '../../shared/app/import-legacy-order.js';
 import type { BusMessage } from '../../shared/core/bus-message.js';
-import { DependencyUnavailableError } from '../../shared/core/errors.js';
+import { DependencyUnavailableError, InjectedFaultError } from '../../shared/core/errors.js';
 import { type LegacyOrderLink, LegacyOrderLinkConflictError } from '../../shared/core/legacy-status.js';
 import type { Order, OrderRecord } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type {
   EventBus,
+  FaultSwitch,
   LegacyOrderLinks,
   OrderStore,
   RejectedLegacyMessage,
@@ -78,6 +79,13 @@ class MemoryLinks implements LegacyOrderLinks {
   }
 }
 
+/** A fault switch on for one customer, as ORDERFLOW_FAULT_CUSTOMER_ID sets it. */
+const failFor =
+  (customerId: string): FaultSwitch['check'] =>
+  (event) => {
+    if (event.customerId === customerId) throw new InjectedFaultError(event.orderId);
+  };
+
 function world() {
   const timeline: Timeline = [];
   const store = new MemoryOrderStore(timeline);
@@ -89,6 +97,7 @@ function world() {
     store,
     bus,
     links,
+    faults: { check: () => undefined } as FaultSwitch,
     log: {
       info: (message: string, extra: Record<string, unknown>) => void logged.push({ message, extra }),
       warn: () => undefined,
@@ -150,6 +159,23 @@ describe('importing ERP orders', () => {
     expect(first.map(({ kind }) => kind)).toEqual(['placed', 'placed']);
     expect(store.records.size).toBe(2);
     expect(bus.published).toHaveLength(2);
+  });
+
+  it('fails the whole batch when a later message fails, and its redelivery makes no second order of the earlier ones', async () => {
+    // Prepare: the second message's customer is under the test-only fault switch.
+    const { store, bus, ports } = world();
+    const poisoned = { ...ports, faults: { check: failFor('erp-POISON') } };
+    const batch = [amqp(erpOrder('PO-1'), 'm-1'), amqp({ ...erpOrder('PO-2'), account: 'POISON' }, 'm-2')];
+
+    // Act
+    await expect(importLegacyOrders(poisoned, batch)).rejects.toThrow(InjectedFaultError);
+    const afterCrash = store.records.size;
+    await expect(importLegacyOrders(poisoned, batch)).rejects.toThrow(InjectedFaultError);
+
+    // Assess
+    expect(afterCrash).toBe(1);
+    expect(store.records.size).toBe(1);
+    expect(bus.published).toHaveLength(1);
   });
 
   it('tells a copy within the same batch from the first: placed, then already placed, with its messageId', async () => {
