@@ -10,8 +10,8 @@ import {
   startRabbitMqPoller,
 } from '../../../local/pollers/rabbitmq-poller.js';
 import {
-  type RunningBroker,
   RABBITMQ_INSTALL_HINT,
+  type RunningBroker,
   rabbitmqInstalled,
   startLocalBroker,
 } from '../../../local/rabbitmq.js';
