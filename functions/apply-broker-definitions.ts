@@ -8,10 +8,10 @@ import { applyBrokerDefinitions } from '../shared/app/apply-broker-definitions.j
 import { logger, traceHandler } from '../shared/observability.js';
 import { readConfig } from '../shared/wiring/config.js';
 
-const config = readConfig(['LEGACY_BROKER_ENDPOINT', 'LEGACY_BROKER_SECRET_ARN']);
+const config = readConfig(['LEGACY_BROKER_ENDPOINT', 'LEGACY_BROKER_SECRET_ID']);
 const channel = legacyBrokerChannel({
   endpoint: config.LEGACY_BROKER_ENDPOINT,
-  secretArn: config.LEGACY_BROKER_SECRET_ARN,
+  secretId: config.LEGACY_BROKER_SECRET_ID,
 });
 
 /** The `Custom::BrokerDefinitions` resource: broker/definitions.json declared on the legacy broker at deploy time. */

@@ -12,12 +12,12 @@ import { readConfig } from '../shared/wiring/config.js';
 import { createOrderPortsFromEnv } from '../shared/wiring/order-ports.js';
 
 const faults = faultSwitchFromEnv();
-const config = readConfig(['LEGACY_BROKER_ENDPOINT', 'LEGACY_BROKER_SECRET_ARN', 'LEGACY_ORDERS_TABLE']);
+const config = readConfig(['LEGACY_BROKER_ENDPOINT', 'LEGACY_BROKER_SECRET_ID', 'LEGACY_ORDERS_TABLE']);
 const orders = createOrderPortsFromEnv();
 const links = createLegacyOrderLinks({ tableName: config.LEGACY_ORDERS_TABLE });
 const channel = legacyBrokerChannel({
   endpoint: config.LEGACY_BROKER_ENDPOINT,
-  secretArn: config.LEGACY_BROKER_SECRET_ARN,
+  secretId: config.LEGACY_BROKER_SECRET_ID,
 });
 markConsumer('importLegacyOrder');
 

@@ -19,14 +19,14 @@ import { inOrderPerOrder, orderOfStreamRecord } from '../shared/queue/in-order-p
 import { RecordFailures } from '../shared/queue/record-failures.js';
 import { readConfig } from '../shared/wiring/config.js';
 
-const config = readConfig(['LEGACY_BROKER_ENDPOINT', 'LEGACY_BROKER_SECRET_ARN', 'LEGACY_ORDERS_TABLE']);
+const config = readConfig(['LEGACY_BROKER_ENDPOINT', 'LEGACY_BROKER_SECRET_ID', 'LEGACY_ORDERS_TABLE']);
 const ports = {
   links: createLegacyOrderLinks({ tableName: config.LEGACY_ORDERS_TABLE }),
   // Opened by the first status of an ERP order, not at cold start: a batch without one needs no broker.
   publisher: legacyStatusPublisher(
     legacyBrokerChannel({
       endpoint: config.LEGACY_BROKER_ENDPOINT,
-      secretArn: config.LEGACY_BROKER_SECRET_ARN,
+      secretId: config.LEGACY_BROKER_SECRET_ID,
     }),
   ),
   log: logger,

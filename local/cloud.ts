@@ -211,6 +211,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           ...faults?.functionEnvironment({
             consumer: stack.eventSources.some((source) => source.functionName === fn.name),
           }),
+          ...brokerEnvironment(fn.environment, stack),
           ...extraEnvironment(fn.name, options.functionEnvironment),
         },
       })),
@@ -470,4 +471,18 @@ function secretNamed(secrets: readonly LocalSecret[], secretId: string) {
 function readCredentials(secret: { secretString: string }): { username: string; password: string } {
   const { username, password } = JSON.parse(secret.secretString) as { username: string; password: string };
   return { username, password };
+}
+
+/**
+ * The bridge's functions are told where the broker is (`LEGACY_BROKER_ENDPOINT`, `amqp://127.0.0.1:5672` in the
+ * `local` stage): pointed at the port the stack's broker really listens on (another one in tests, or with
+ * `ORDERFLOW_AMQP_PORT`).
+ */
+function brokerEnvironment(
+  environment: Readonly<Record<string, string>>,
+  stack: Pick<ProvisionedStack, 'brokers'>,
+): Record<string, string> {
+  const broker = stack.brokers[0];
+  if (environment.LEGACY_BROKER_ENDPOINT === undefined || broker === undefined) return {};
+  return { LEGACY_BROKER_ENDPOINT: `amqp://127.0.0.1:${broker.port}` };
 }

@@ -57,6 +57,39 @@ export async function packageStack({
   }
 }
 
+/**
+ * `serverless print --format json` for a stage: the whole configuration with every variable resolved (params
+ * included), without building anything — how a test sees what a parameter changes in seconds, not a package.
+ */
+export async function printServerlessConfig({
+  stage,
+  params = {},
+}: {
+  stage: string;
+  params?: Readonly<Record<string, string>>;
+}): Promise<Record<string, unknown>> {
+  const args = [
+    'serverless',
+    'print',
+    '--stage',
+    stage,
+    '--format',
+    'json',
+    ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`),
+  ];
+  try {
+    const { stdout } = await execFileAsync('npx', args, {
+      cwd: PROJECT_ROOT,
+      env: environmentWithoutAws(),
+      timeout: PACKAGE_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return JSON.parse(stdout) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(describeFailure(`npx ${args.join(' ')}`, error), { cause: error });
+  }
+}
+
 /** This process's environment without credentials, instance metadata or shared config files. */
 function environmentWithoutAws(): NodeJS.ProcessEnv {
   const {

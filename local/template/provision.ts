@@ -172,8 +172,13 @@ function summarize(stack: ProvisionedStack): string {
     ofType('AWS::SQS::Queue', 'queue'),
     ofType('AWS::SNS::Subscription', 'subscription'),
     ofType('AWS::Kinesis::Stream', 'stream'),
-    ofType('AWS::SecretsManager::Secret', 'secret'),
-    ofType('AWS::AmazonMQ::Broker', 'broker'),
+    // Only in a stack that has them (the ERP bridge's).
+    ...[
+      ['AWS::SecretsManager::Secret', 'secret'],
+      ['AWS::AmazonMQ::Broker', 'broker'],
+    ]
+      .filter(([type]) => created.some((resource) => resource.type === type))
+      .map(([type, noun]) => ofType(type as string, noun as string)),
   ];
   const run = [
     plural(stack.functions.length, 'function'),

@@ -7,8 +7,8 @@ import { createSecretsManagerClient } from './clients.js';
 export interface LegacyBrokerAccess {
   /** The broker's AMQP endpoint, e.g. `amqps://b-1234.mq.eu-west-1.amazonaws.com:5671` (locally `amqp://127.0.0.1:5672`). */
   endpoint: string;
-  /** The Secrets Manager secret the broker's user was created from: `{ "username": …, "password": … }`. */
-  secretArn: string;
+  /** The Secrets Manager secret (ARN or name) the broker's user was created from: `{ "username": …, "password": … }`. */
+  secretId: string;
 }
 
 export interface BrokerCredentials {
@@ -18,9 +18,9 @@ export interface BrokerCredentials {
 
 /** The secret's value is not the `{ username, password }` JSON the broker and Lambda's event source both read. */
 export class BrokerSecretError extends Error {
-  constructor(secretArn: string, problem: string) {
+  constructor(secretId: string, problem: string) {
     super(
-      `The legacy broker's secret ${secretArn} ${problem}: it must hold {"username": "…", "password": "…"}.`,
+      `The legacy broker's secret ${secretId} ${problem}: it must hold {"username": "…", "password": "…"}.`,
     );
     this.name = 'BrokerSecretError';
   }
@@ -29,19 +29,19 @@ export class BrokerSecretError extends Error {
 /** Reads the broker's user from its secret (the same JSON Lambda's `BASIC_AUTH` source access reads). */
 export async function readBrokerCredentials(
   secrets: Pick<SecretsManagerClient, 'send'>,
-  secretArn: string,
+  secretId: string,
 ): Promise<BrokerCredentials> {
-  const { SecretString: text } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (text === undefined) throw new BrokerSecretError(secretArn, 'has no SecretString');
+  const { SecretString: text } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (text === undefined) throw new BrokerSecretError(secretId, 'has no SecretString');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new BrokerSecretError(secretArn, 'is not JSON');
+    throw new BrokerSecretError(secretId, 'is not JSON');
   }
   const { username, password } = (value ?? {}) as Record<string, unknown>;
   if (typeof username !== 'string' || username === '' || typeof password !== 'string' || password === '') {
-    throw new BrokerSecretError(secretArn, 'lacks a username or a password');
+    throw new BrokerSecretError(secretId, 'lacks a username or a password');
   }
   return { username, password };
 }
@@ -63,6 +63,6 @@ export function legacyBrokerChannel(
   secrets: Pick<SecretsManagerClient, 'send'> = createSecretsManagerClient(),
 ): () => Promise<ConfirmChannel> {
   return brokerChannel(async () =>
-    brokerUrlOf(access.endpoint, await readBrokerCredentials(secrets, access.secretArn)),
+    brokerUrlOf(access.endpoint, await readBrokerCredentials(secrets, access.secretId)),
   );
 }

@@ -22,7 +22,7 @@ const broker = await vi.hoisted(async () => new (await import('../support/fake-b
 vi.mock('amqplib', () => ({ connect: (url: string) => broker.connect(url) }));
 
 const LEGACY_BROKER_ENDPOINT = 'amqps://b-0a1b2c3d.mq.us-east-1.amazonaws.com:5671';
-const LEGACY_BROKER_SECRET_ARN =
+const LEGACY_BROKER_SECRET_ID =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:orderflow-test-legacy-broker-AbCdEf';
 const LEGACY_ORDERS_TABLE = 'orderflow-test-legacy-orders';
 /** The broker's user as its secret holds it: a generated password may hold any printable character. */
@@ -51,7 +51,7 @@ beforeAll(async () => {
   vi.stubEnv('IDEMPOTENCY_TABLE', IDEMPOTENCY_TABLE);
   vi.stubEnv('ORDER_EVENTS_TOPIC_ARN', ORDER_EVENTS_TOPIC_ARN);
   vi.stubEnv('LEGACY_BROKER_ENDPOINT', LEGACY_BROKER_ENDPOINT);
-  vi.stubEnv('LEGACY_BROKER_SECRET_ARN', LEGACY_BROKER_SECRET_ARN);
+  vi.stubEnv('LEGACY_BROKER_SECRET_ID', LEGACY_BROKER_SECRET_ID);
   vi.stubEnv('LEGACY_ORDERS_TABLE', LEGACY_ORDERS_TABLE);
   vi.stubEnv('AWS_ENDPOINT_URL', '');
   handler = (await import('../../functions/import-legacy-order.js')).handler;
@@ -275,7 +275,7 @@ describe('importLegacyOrder', () => {
   });
 
   describe('the broker and its user', () => {
-    it('connects to LEGACY_BROKER_ENDPOINT as the user of LEGACY_BROKER_SECRET_ARN, read once for many batches', async () => {
+    it('connects to LEGACY_BROKER_ENDPOINT as the user of LEGACY_BROKER_SECRET_ID, read once for many batches', async () => {
       // Act
       for (const messageId of ['m-bad-1', 'm-bad-2', 'm-bad-3']) {
         await handler(rmqEvent({ 'legacy.orders::/': [rmqMessage('not json', messageId)] }), lambdaContext());
@@ -287,7 +287,7 @@ describe('importLegacyOrder', () => {
       ]);
       expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
       expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, {
-        SecretId: LEGACY_BROKER_SECRET_ARN,
+        SecretId: LEGACY_BROKER_SECRET_ID,
       });
       expect(broker.published).toHaveLength(3);
     });
@@ -305,7 +305,7 @@ describe('importLegacyOrder', () => {
       // Assess
       await expect(invocation).rejects.toThrow(/the legacy broker \(AMQP\) is unavailable/);
       await expect(invocation).rejects.toMatchObject({
-        cause: { name: 'BrokerSecretError', message: expect.stringContaining(LEGACY_BROKER_SECRET_ARN) },
+        cause: { name: 'BrokerSecretError', message: expect.stringContaining(LEGACY_BROKER_SECRET_ID) },
       });
       expect(broker.connections).toEqual([]);
       expect(world.orders.size).toBe(0);

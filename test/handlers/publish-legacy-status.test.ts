@@ -26,7 +26,7 @@ const broker = await vi.hoisted(async () => new (await import('../support/fake-b
 vi.mock('amqplib', () => ({ connect: (url: string) => broker.connect(url) }));
 
 const LEGACY_BROKER_ENDPOINT = 'amqps://b-0a1b2c3d.mq.us-east-1.amazonaws.com:5671';
-const LEGACY_BROKER_SECRET_ARN =
+const LEGACY_BROKER_SECRET_ID =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:orderflow-test-legacy-broker-AbCdEf';
 const LEGACY_ORDERS_TABLE = 'orderflow-test-legacy-orders';
 const BROKER_URL = 'amqps://orderflow:p%40ss@b-0a1b2c3d.mq.us-east-1.amazonaws.com:5671';
@@ -62,7 +62,7 @@ interface Container {
 async function coldStart(): Promise<Container> {
   vi.resetModules();
   vi.stubEnv('LEGACY_BROKER_ENDPOINT', LEGACY_BROKER_ENDPOINT);
-  vi.stubEnv('LEGACY_BROKER_SECRET_ARN', LEGACY_BROKER_SECRET_ARN);
+  vi.stubEnv('LEGACY_BROKER_SECRET_ID', LEGACY_BROKER_SECRET_ID);
   vi.stubEnv('LEGACY_ORDERS_TABLE', LEGACY_ORDERS_TABLE);
   vi.stubEnv('AWS_ENDPOINT_URL', '');
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', '');
@@ -309,7 +309,7 @@ describe('publishLegacyStatus (order-activity → orderflow.status)', () => {
       // Assess
       expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
       expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, {
-        SecretId: LEGACY_BROKER_SECRET_ARN,
+        SecretId: LEGACY_BROKER_SECRET_ID,
       });
       expect(broker.connections).toEqual([BROKER_URL]);
       expect(broker.published).toHaveLength(3);

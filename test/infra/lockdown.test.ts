@@ -45,13 +45,13 @@ describe.each(['dev', 'local'] as const)('the %s stage template, locked down', (
       'AWS::SNS::Topic': 2,
       'AWS::KMS::Key': 1,
       'AWS::Kinesis::Stream': 1,
-      'AWS::DynamoDB::Table': 6,
+      'AWS::DynamoDB::Table': 7,
       'AWS::SQS::QueuePolicy': 2,
       'AWS::SNS::TopicPolicy': 2,
       'AWS::ApiGatewayV2::Route': 4,
       'AWS::ApiGatewayV2::Authorizer': 1,
       'AWS::ApiGatewayV2::Stage': 1,
-      'AWS::Logs::LogGroup': 10,
+      'AWS::Logs::LogGroup': 13,
     });
   });
 });

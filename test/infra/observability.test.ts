@@ -81,6 +81,23 @@ const SINGLE_METRIC_ALARMS = (stage: string): ExpectedAlarm[] => [
   dlqAlarm('ActivityFailuresAlarm', 'ActivityFailuresQueue', 'activity-failures-not-empty'),
   iteratorAgeAlarm('AggregateAnalytics', 'aggregate-analytics-iterator-age'),
   iteratorAgeAlarm('NotifyCustomer', 'notify-customer-iterator-age'),
+  iteratorAgeAlarm('PublishLegacyStatus', 'publish-legacy-status-iterator-age'),
+  {
+    // Amazon MQ's per-queue metric of the ERP bridge's rejected queue: any message there, in 5 minutes.
+    logicalId: 'LegacyOrdersRejectedAlarm',
+    name: 'legacy-orders-rejected',
+    namespace: 'AWS/AmazonMQ',
+    metricName: 'MessageCount',
+    dimensions: [
+      { Name: 'Broker', Value: `orderflow-${stage}-legacy` },
+      { Name: 'VirtualHost', Value: '/' },
+      { Name: 'Queue', Value: 'legacy.orders.rejected' },
+    ],
+    statistic: 'Maximum',
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+  },
   {
     // What the redrive's Powertools Metrics writes: namespace orderflow, its default dimensions service and stage.
     logicalId: 'MessagesParkedAlarm',
@@ -139,7 +156,7 @@ describe.each(['dev', 'local'] as const)('the %s stage template, observed', (sta
       propertyAt(lambda, ['TracingConfig', 'Mode']),
     ]);
 
-    expect(modes).toHaveLength(9);
+    expect(modes).toHaveLength(12);
     expect(modes.filter(([, mode]) => mode !== 'Active')).toEqual([]);
   });
 
@@ -259,6 +276,7 @@ describe.each(['dev', 'local'] as const)('the %s stage template, observed', (sta
     expect(streamConsumersOf(template).sort()).toEqual([
       'AggregateAnalyticsLambdaFunction',
       'NotifyCustomerLambdaFunction',
+      'PublishLegacyStatusLambdaFunction',
     ]);
   });
 
@@ -272,7 +290,9 @@ describe.each(['dev', 'local'] as const)('the %s stage template, observed', (sta
     const ids = dimensions.filter((name) => /id$/i.test(name));
 
     // Assess
-    expect(new Set(dimensions)).toEqual(new Set(['QueueName', 'FunctionName', 'ApiId', 'service', 'stage']));
+    expect(new Set(dimensions)).toEqual(
+      new Set(['QueueName', 'FunctionName', 'ApiId', 'service', 'stage', 'Broker', 'VirtualHost', 'Queue']),
+    );
     expect(ids.every((name) => AWS_ID_DIMENSIONS.has(name))).toBe(true);
   });
 

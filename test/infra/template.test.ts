@@ -122,6 +122,12 @@ const LIST_SHARDS = [
   'kinesis:DescribeStreamSummary on OrderActivityStream.Arn',
   'kinesis:ListShards on OrderActivityStream.Arn',
 ];
+/** What Lambda's Amazon MQ event source asks of the function's role about the network; EC2 takes no resource for it. */
+const DESCRIBE_BROKER_NETWORK = {
+  Effect: 'Allow',
+  Action: ['ec2:DescribeSecurityGroups', 'ec2:DescribeVpcs'],
+  Resource: ['*'],
+};
 /** The legacy broker's user is in a secret encrypted with the key: reading it needs both. */
 const READ_BROKER_SECRET = [
   'secretsmanager:GetSecretValue on LegacyBrokerSecret',
@@ -484,6 +490,7 @@ describe('the dev stage template', () => {
       'AnalyticsTable',
       'FulfillmentProgressTable',
       'IdempotencyTable',
+      'LegacyOrdersTable',
       'OrdersTable',
       'ParkingTable',
       'ReviewsTable',
@@ -623,7 +630,7 @@ describe('the dev stage template', () => {
     ]);
   });
 
-  it('lets only the order commands and processOrder publish, and only to OrderEventsTopic', () => {
+  it('lets only the order commands, processOrder and importLegacyOrder publish, and only to OrderEventsTopic', () => {
     const publishers = FUNCTIONS.filter((name) => {
       const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
       return roleStatements(template, role).some((statement) =>
@@ -636,15 +643,22 @@ describe('the dev stage template', () => {
       .filter(({ statement }) => asList(statement.Action).some((action) => String(action).startsWith('sns:')))
       .flatMap(({ statement }) => asList(statement.Resource).map(describeReference));
 
-    expect(publishers).toEqual(['createOrder', 'payOrder', 'cancelOrder', 'processOrder']);
+    expect(publishers).toEqual([
+      'createOrder',
+      'payOrder',
+      'cancelOrder',
+      'processOrder',
+      'importLegacyOrder',
+    ]);
     expect(new Set(publishTargets)).toEqual(new Set(['OrderEventsTopic']));
   });
 
-  it('names the resources of every identity policy statement, never Resource "*" but for X-Ray', () => {
+  it('names the resources of every identity policy statement, never Resource "*" but for X-Ray and the MQ network', () => {
     // Key policies are left out: there `Resource: "*"` means the key itself, the only value it takes.
     const statements = identityStatements();
     const unscoped = statements
       .filter(({ statement }) => !isDeepStrictEqual(statement, WRITE_TRACES))
+      .filter(({ statement }) => !isDeepStrictEqual(statement, DESCRIBE_BROKER_NETWORK))
       .filter(
         ({ statement }) =>
           statement.NotResource !== undefined ||
@@ -860,6 +874,7 @@ describe('the dev stage template', () => {
         [
           ...CONSUMERS.map(({ consumer, queue }) => ({ consumer, source: queue })),
           ...STREAM_CONSUMERS.map((consumer) => ({ consumer, source: STREAM })),
+          { consumer: 'importLegacyOrder', source: 'LegacyBroker' },
         ]
           .map(({ consumer, source }) => `${source} → ${lambdaFunction(template, 'dev', consumer)[0]}`)
           .sort(),

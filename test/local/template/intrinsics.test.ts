@@ -33,6 +33,14 @@ const context: ResolutionContext = {
 };
 
 describe('resolveValue', () => {
+  it('gives Fn::GetAZs three zones of the region, for Fn::Select', () => {
+    // Act
+    const zone = resolveValue({ 'Fn::Select': [1, { 'Fn::GetAZs': '' }] }, context, PATH);
+
+    // Assess
+    expect(zone).toBe(`${context.region}b`);
+  });
+
   it.each([
     ['a Ref to a resource as its ref', { Ref: 'Queue' }, QUEUE_URL],
     ['a Ref to a parameter as its value', { Ref: 'Stage' }, 'test'],
@@ -104,7 +112,6 @@ describe('resolveValue', () => {
     ],
     ['an unknown pseudo parameter', { Ref: 'AWS::Nope' }, 'unknown pseudo parameter AWS::Nope'],
     ['Fn::If', { 'Fn::If': ['IsProd', 'a', 'b'] }, 'Fn::If is not supported by the local cloud'],
-    ['Fn::GetAZs', { 'Fn::GetAZs': '' }, 'Fn::GetAZs is not supported by the local cloud'],
     ['Fn::ImportValue', { 'Fn::ImportValue': 'x' }, 'Fn::ImportValue is not supported by the local cloud'],
     ['a malformed Fn::Join', { 'Fn::Join': ['-'] }, 'Fn::Join takes [delimiter, [values]]'],
     ['a malformed Fn::GetAtt', { 'Fn::GetAtt': 'Queue' }, 'Fn::GetAtt takes [logicalId, attribute]'],
