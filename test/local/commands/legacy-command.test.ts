@@ -40,7 +40,11 @@ describe('npm run legacy, its command line', () => {
     let connected = false;
 
     // Act
-    const code = await legacyCommand(argv, { brokerUrl: async () => ((connected = true), 'amqp://x') }, io);
+    const brokerUrl = async () => {
+      connected = true;
+      return 'amqp://x';
+    };
+    const code = await legacyCommand(argv, { brokerUrl }, io);
 
     // Assess
     expect(code).toBe(EXIT.usage);

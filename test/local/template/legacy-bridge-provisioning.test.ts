@@ -35,8 +35,8 @@ function bridgeTemplate(overrides: Record<string, unknown> = {}): StackTemplate 
           DeploymentMode: 'SINGLE_INSTANCE',
           Users: [
             {
-              Username: { 'Fn::Sub': '{{resolve:secretsmanager:${Secret}:SecretString:username}}' },
-              Password: { 'Fn::Sub': '{{resolve:secretsmanager:${Secret}:SecretString:password}}' },
+              Username: { 'Fn::Sub': `{{resolve:secretsmanager:\${Secret}:SecretString:username}}` },
+              Password: { 'Fn::Sub': `{{resolve:secretsmanager:\${Secret}:SecretString:password}}` },
             },
           ],
         },
