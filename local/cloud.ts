@@ -10,6 +10,7 @@ import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClie
 import { type CloudFaults, createCloudFaults } from './chaos/cloud-faults.js';
 import { type Emulators, startEmulators } from './emulators.js';
 import { startHttpApi } from './http-api/http-api-server.js';
+import { startRulesEngine } from './iot/rules-engine.js';
 import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './listen-ports.js';
 import { openFunctionLog } from './logs/function-log.js';
 import { readableLine } from './logs/readable-line.js';
@@ -22,6 +23,7 @@ import { startKinesisPoller } from './pollers/kinesis-poller.js';
 import { startRabbitMqPoller } from './pollers/rabbitmq-poller.js';
 import { startSqsPoller } from './pollers/sqs-poller.js';
 import { freePort } from './rabbitmq.js';
+import { createAsyncInvoker } from './runtime/async-invoke.js';
 import {
   createFunctionRuntime,
   DEFAULT_FUNCTION_CONCURRENCY,
@@ -83,6 +85,11 @@ export interface LocalCloudOptions {
    * mapping does not poll, and everything else runs.
    */
   legacyBroker?: boolean;
+  /**
+   * The waits before Lambda's retries of a failed asynchronous invocation (an IoT rule's Lambda action): default
+   * Lambda's 1 and 2 minutes; tests shorten them.
+   */
+  asyncRetryDelaysMs?: readonly number[];
 }
 
 /** Who a token is for: `sub` is the customer; `orders/admin` among the scopes may read any order. */
@@ -224,6 +231,26 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stoppers.push(() => runtime.close());
 
+    const asyncInvoker = createAsyncInvoker({
+      invoke: (functionName, event) => runtime.invoke(functionName, event),
+      configs: stack.asyncInvokeConfigs,
+      functionArns: new Map(stack.functions.map((fn) => [fn.name, fn.arn])),
+      sqs: clients.sqs,
+      retryDelaysMs: options.asyncRetryDelaysMs,
+      log,
+    });
+    stoppers.push(async () => asyncInvoker.stop());
+    if (stack.topicRules.length > 0) {
+      const rulesEngine = startRulesEngine({
+        broker: emulators.mqtt.broker,
+        rules: stack.topicRules,
+        invokeAsync: (functionName, event) => asyncInvoker.invokeAsync(functionName, event),
+        sqs: clients.sqs,
+        log,
+      });
+      stoppers.push(async () => rulesEngine.stop());
+    }
+
     const pollerSqs =
       faults?.pollerSqsClient({
         region,
@@ -315,6 +342,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       port: ports.lambda,
       functionNames: stack.functions.map((fn) => fn.name),
       invoke: (functionName, event) => runtime.invoke(functionName, event),
+      invokeAsync: (functionName, event) => asyncInvoker.invokeAsync(functionName, event),
       log,
     });
     stoppers.push(() => lambdaApi.close());

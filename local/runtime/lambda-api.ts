@@ -13,6 +13,11 @@ export interface LambdaApiOptions {
   /** The deployed names of the functions it serves (`orderflow-local-aggregateAnalytics`). */
   functionNames: readonly string[];
   invoke: InvokeFunction;
+  /**
+   * Lambda's asynchronous invoke (retries, maximum event age, on-failure destination) for `Event` invocations;
+   * without it an `Event` invocation is one attempt, its failure only logged.
+   */
+  invokeAsync?: (functionName: string, event: unknown) => unknown;
   /** Where an `Event` invocation's failure is reported (nobody waits for it). */
   log: (line: string) => void;
 }
@@ -74,6 +79,10 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
 
     const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (invocationType === 'DryRun') return sendStatus(response, 204);
+    if (invocationType === 'Event' && options.invokeAsync !== undefined) {
+      options.invokeAsync(functionName, event);
+      return sendStatus(response, 202);
+    }
     if (invocationType === 'Event') {
       options.invoke(functionName, event).then(
         (outcome) => {

@@ -153,6 +153,35 @@ export interface LocalBrokerDefinitions {
   definitions: unknown;
 }
 
+/** What an IoT topic rule does with the SELECT's output: invoke a function asynchronously, or send to a queue. */
+export type TopicRuleAction =
+  | { kind: 'lambda'; functionName: string; functionArn: string }
+  | { kind: 'sqs'; queueUrl: string; useBase64: boolean };
+
+/** An `AWS::IoT::TopicRule`: its SQL parsed (at provisioning: unsupported SQL stops the start), actions, error action. */
+export interface LocalTopicRule {
+  logicalId: string;
+  name: string;
+  arn: string;
+  sql: string;
+  enabled: boolean;
+  actions: TopicRuleAction[];
+  errorAction?: TopicRuleAction;
+}
+
+/**
+ * A function's asynchronous invocation configuration (`AWS::Lambda::EventInvokeConfig`): how often Lambda retries a
+ * failed event invocation, how old an event may get, and where a failed one goes.
+ */
+export interface AsyncInvokeConfig {
+  functionName: string;
+  /** 0–2; Lambda's default 2. */
+  maximumRetryAttempts: number;
+  /** 60–21600 s; Lambda's default 21600 (6 hours). */
+  maximumEventAgeSeconds: number;
+  onFailure?: OnFailureDestination;
+}
+
 export interface ProvisionedStack {
   region: string;
   accountId: string;
@@ -164,6 +193,8 @@ export interface ProvisionedStack {
   /** RabbitMQ brokers to run, and the definitions to declare on them once they run. */
   brokers: LocalBroker[];
   brokerDefinitions: LocalBrokerDefinitions[];
+  topicRules: LocalTopicRule[];
+  asyncInvokeConfigs: AsyncInvokeConfig[];
   /** One line per resource type the local cloud cannot provide (named, not fatal). */
   warnings: string[];
 }

@@ -56,6 +56,8 @@ export async function provisionStack(
     secrets: [],
     brokers: [],
     brokerDefinitions: [],
+    topicRules: [],
+    asyncInvokeConfigs: [],
     warnings: [],
   };
   const warn = (line: string): void => {
@@ -157,6 +159,9 @@ function addToStack(
   if (provisioned.authorizer !== undefined) authorizers.set(provisioned.resource.ref, provisioned.authorizer);
   if (provisioned.secret !== undefined) stack.secrets.push(provisioned.secret);
   if (provisioned.broker !== undefined) stack.brokers.push(provisioned.broker);
+  if (provisioned.topicRule !== undefined) stack.topicRules.push(provisioned.topicRule);
+  if (provisioned.asyncInvokeConfig !== undefined)
+    stack.asyncInvokeConfigs.push(provisioned.asyncInvokeConfig);
   if (provisioned.brokerDefinitions !== undefined)
     stack.brokerDefinitions.push(provisioned.brokerDefinitions);
 }
@@ -176,6 +181,7 @@ function summarize(stack: ProvisionedStack): string {
     ...[
       ['AWS::SecretsManager::Secret', 'secret'],
       ['AWS::AmazonMQ::Broker', 'broker'],
+      ['AWS::IoT::TopicRule', 'topic rule'],
     ]
       .filter(([type]) => created.some((resource) => resource.type === type))
       .map(([type, noun]) => ofType(type as string, noun as string)),

@@ -189,7 +189,7 @@ function warnAboutIgnoredOptions(scope: ResourceScope): void {
 }
 
 /** A queue of this stack by its ARN, else (a queue made elsewhere) asked of the emulator by name. */
-async function queueUrlOf(scope: ResourceScope, queueArn: string): Promise<string> {
+export async function queueUrlOf(scope: ResourceScope, queueArn: string): Promise<string> {
   const provisioned = Object.values(scope.context.resources).find(
     (resource) => resource.type === 'AWS::SQS::Queue' && resource.attributes.Arn === queueArn,
   );

@@ -8,6 +8,7 @@ import {
 } from './api-gateway.js';
 import { provisionTable } from './dynamodb.js';
 import { provisionEventSourceMapping } from './event-source-mapping.js';
+import { provisionEventInvokeConfig, provisionTopicRule } from './iot.js';
 import { provisionStream } from './kinesis.js';
 import { nameVersion, provisionFunction } from './lambda.js';
 import {
@@ -45,6 +46,8 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   'AWS::SecretsManager::Secret': provisionSecret,
   'AWS::AmazonMQ::Broker': provisionBroker,
   'Custom::BrokerDefinitions': provisionBrokerDefinitions,
+  'AWS::IoT::TopicRule': provisionTopicRule,
+  'AWS::Lambda::EventInvokeConfig': provisionEventInvokeConfig,
   'AWS::ApiGatewayV2::Integration': provisionIntegration,
   'AWS::ApiGatewayV2::Route': provisionRoute,
   'AWS::ApiGatewayV2::Authorizer': provisionAuthorizer,

@@ -2,6 +2,7 @@ import type { LocalClients } from '../../aws-clients.js';
 import type { ResolutionContext } from '../intrinsics.js';
 import { resolveString, resolveValue, TemplateResolutionError } from '../intrinsics.js';
 import type {
+  AsyncInvokeConfig,
   EventSource,
   LocalBroker,
   LocalBrokerDefinitions,
@@ -9,6 +10,7 @@ import type {
   LocalResource,
   LocalRoute,
   LocalSecret,
+  LocalTopicRule,
   RouteAuthorizer,
 } from '../model.js';
 
@@ -56,6 +58,8 @@ export interface Provisioned {
   integration?: IntegrationTarget;
   authorizer?: Omit<RouteAuthorizer, 'scopes'>;
   secret?: LocalSecret;
+  topicRule?: LocalTopicRule;
+  asyncInvokeConfig?: AsyncInvokeConfig;
   broker?: LocalBroker;
   brokerDefinitions?: LocalBrokerDefinitions;
 }
