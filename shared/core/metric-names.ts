@@ -33,6 +33,13 @@ export const METRIC_NAMES = [
   'LegacyMessagesRejected',
   /** A status change of an ERP order, confirmed by the broker on `orderflow.status`. */
   'LegacyStatusesPublished',
+  // Warehouse scans (the IoT rules engine)
+  /** A scan that moved its order on (SHIPPED or DELIVERED). */
+  'ScansApplied',
+  /** A scan sent again by its device: nothing changed. */
+  'ScansRepeated',
+  /** A scan that can never be applied, told back to its site. */
+  'ScansRefused',
 ] as const;
 
 export type MetricName = (typeof METRIC_NAMES)[number];
