@@ -41,7 +41,7 @@ describe.each(['dev', 'local'] as const)('the %s stage template, locked down', (
     ].map((type) => [type, resourcesOfType(template, type).length]);
 
     expect(Object.fromEntries(counts)).toEqual({
-      'AWS::SQS::Queue': 7,
+      'AWS::SQS::Queue': 8,
       'AWS::SNS::Topic': 2,
       'AWS::KMS::Key': 1,
       'AWS::Kinesis::Stream': 1,
@@ -51,7 +51,7 @@ describe.each(['dev', 'local'] as const)('the %s stage template, locked down', (
       'AWS::ApiGatewayV2::Route': 4,
       'AWS::ApiGatewayV2::Authorizer': 1,
       'AWS::ApiGatewayV2::Stage': 1,
-      'AWS::Logs::LogGroup': 13,
+      'AWS::Logs::LogGroup': 14,
     });
   });
 });
@@ -167,7 +167,7 @@ describe('the lockdown checker', () => {
         const queues = getResource(copy, 'OtherQueuesPolicy').Properties?.Queues;
         if (Array.isArray(queues)) queues.pop();
       },
-      expected: 'ActivityFailuresQueue: queue under no AWS::SQS::QueuePolicy',
+      expected: 'ScanFailuresQueue: queue under no AWS::SQS::QueuePolicy',
     },
     {
       mutation: 'a topic without a topic policy',

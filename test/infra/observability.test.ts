@@ -79,6 +79,7 @@ const SINGLE_METRIC_ALARMS = (stage: string): ExpectedAlarm[] => [
   ),
   dlqAlarm('ReviewSubscriptionDlqAlarm', 'ReviewSubscriptionDlq', 'review-subscription-dlq-not-empty'),
   dlqAlarm('ActivityFailuresAlarm', 'ActivityFailuresQueue', 'activity-failures-not-empty'),
+  dlqAlarm('ScanFailuresAlarm', 'ScanFailuresQueue', 'scan-failures-not-empty'),
   iteratorAgeAlarm('AggregateAnalytics', 'aggregate-analytics-iterator-age'),
   iteratorAgeAlarm('NotifyCustomer', 'notify-customer-iterator-age'),
   iteratorAgeAlarm('PublishLegacyStatus', 'publish-legacy-status-iterator-age'),
@@ -156,7 +157,7 @@ describe.each(['dev', 'local'] as const)('the %s stage template, observed', (sta
       propertyAt(lambda, ['TracingConfig', 'Mode']),
     ]);
 
-    expect(modes).toHaveLength(12);
+    expect(modes).toHaveLength(13);
     expect(modes.filter(([, mode]) => mode !== 'Active')).toEqual([]);
   });
 

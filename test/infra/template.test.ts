@@ -41,6 +41,7 @@ const FUNCTIONS = [
   'importLegacyOrder',
   'publishLegacyStatus',
   'applyBrokerDefinitions',
+  'recordScan',
 ] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -81,6 +82,7 @@ const IOT_TOPICS: Partial<Record<FunctionName, readonly string[]>> = {
   reviewOrder: ['ops/reviews'],
   aggregateAnalytics: ['analytics/orders/summary'],
   notifyCustomer: ['orders/*/*/status'],
+  recordScan: ['warehouse/*/scans/rejected'],
 };
 
 /**
@@ -206,6 +208,14 @@ const EXPECTED_GRANTS: Record<FunctionName, readonly string[]> = {
     ...LIST_SHARDS,
   ],
   applyBrokerDefinitions: [...READ_BROKER_SECRET, `kms:Decrypt on ${KEY}.Arn`],
+  // A scan is an order command like pay and cancel; Lambda sends a scan that failed three times to scan-failures with
+  // the function's role; a refusal goes back to the scanner's site only.
+  recordScan: [
+    ...ORDERS_READ_WRITE,
+    ...PUBLISH_ORDER_EVENTS,
+    'sqs:SendMessage on ScanFailuresQueue.Arn',
+    ...publishToIot('warehouse/*/scans/rejected'),
+  ],
 };
 
 /**
@@ -256,8 +266,10 @@ const SUBSCRIPTIONS: readonly Subscription[] = [
     subscription: 'FulfillmentSubscription',
     queue: 'FulfillmentQueue',
     dlq: 'FulfillmentSubscriptionDlq',
-    wanted: 'placed, paid and cancelled orders',
-    filterPolicy: { eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled'] },
+    wanted: 'placed, paid, cancelled, shipped and delivered orders',
+    filterPolicy: {
+      eventType: ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderShipped', 'OrderDelivered'],
+    },
   },
   {
     subscription: 'ReviewSubscription',
@@ -630,7 +642,7 @@ describe('the dev stage template', () => {
     ]);
   });
 
-  it('lets only the order commands, processOrder and importLegacyOrder publish, and only to OrderEventsTopic', () => {
+  it('lets only the order commands, processOrder, importLegacyOrder and recordScan publish, and only to OrderEventsTopic', () => {
     const publishers = FUNCTIONS.filter((name) => {
       const role = roleOf(lambdaFunction(template, 'dev', name)[1]) ?? '';
       return roleStatements(template, role).some((statement) =>
@@ -649,6 +661,7 @@ describe('the dev stage template', () => {
       'cancelOrder',
       'processOrder',
       'importLegacyOrder',
+      'recordScan',
     ]);
     expect(new Set(publishTargets)).toEqual(new Set(['OrderEventsTopic']));
   });
@@ -679,7 +692,7 @@ describe('the dev stage template', () => {
     expect(describing.map(({ logicalId }) => logicalId)).toEqual([]);
   });
 
-  it('lets only reviewOrder, aggregateAnalytics and notifyCustomer publish to IoT Core, each to its own topics', () => {
+  it('lets only reviewOrder, aggregateAnalytics, notifyCustomer and recordScan publish to IoT Core, each to its own topics', () => {
     const topics = FUNCTIONS.flatMap((name) => {
       const resources = functionStatements(template, 'dev', name)
         .filter((statement) => asList(statement.Action).includes('iot:Publish'))
@@ -723,10 +736,10 @@ describe('the dev stage template', () => {
     expect(routed).toEqual(ROUTES);
   });
 
-  it('declares exactly the fan-out queues, their DLQs, the subscription DLQs and the activity failures queue', () => {
+  it('declares exactly the fan-out queues, their DLQs, the subscription DLQs and the activity and scan failures queues', () => {
     const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([logicalId]) => logicalId);
 
-    expect(queues.sort()).toEqual([...Object.keys(QUEUE_NAMES), FAILURES_QUEUE].sort());
+    expect(queues.sort()).toEqual([...Object.keys(QUEUE_NAMES), FAILURES_QUEUE, 'ScanFailuresQueue'].sort());
   });
 
   describe('the fan-out to fulfillment and review', () => {
