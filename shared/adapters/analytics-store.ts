@@ -37,7 +37,8 @@ export function createAnalyticsStore({
             Key: { pk: windowKey(region, window.windowStart) },
             UpdateExpression:
               'SET windowStart = :start, windowEnd = :end, #region = :region ' +
-              'ADD placed :placed, paid :paid, cancelled :cancelled, fulfilled :fulfilled, revenue :revenue, eventIds :ids',
+              'ADD placed :placed, paid :paid, cancelled :cancelled, fulfilled :fulfilled, shipped :shipped, ' +
+              'delivered :delivered, revenue :revenue, eventIds :ids',
             ConditionExpression: 'attribute_not_exists(eventIds) OR NOT contains(eventIds, :eventId)',
             ExpressionAttributeNames: { '#region': 'region' },
             ExpressionAttributeValues: {
@@ -48,6 +49,8 @@ export function createAnalyticsStore({
               ':paid': figures.paid,
               ':cancelled': figures.cancelled,
               ':fulfilled': figures.fulfilled,
+              ':shipped': figures.shipped,
+              ':delivered': figures.delivered,
               ':revenue': figures.revenue,
               ':ids': new Set([eventId]),
               ':eventId': eventId,
@@ -80,6 +83,9 @@ export function createAnalyticsStore({
         paid: Number(Item.paid ?? 0),
         cancelled: Number(Item.cancelled ?? 0),
         fulfilled: Number(Item.fulfilled ?? 0),
+        // Absent from the windows counted before shipping and delivery were counted.
+        shipped: Number(Item.shipped ?? 0),
+        delivered: Number(Item.delivered ?? 0),
         revenue: Number(Item.revenue ?? 0),
       };
       return summary;

@@ -36,6 +36,10 @@ export function statusChangeOf(event: OrderEvent): {
       return { status: 'CANCELLED', previousStatus: event.data.previousStatus };
     case 'OrderFulfilled':
       return { status: 'FULFILLED', previousStatus: 'PAID' };
+    case 'OrderShipped':
+      return { status: 'SHIPPED', previousStatus: 'FULFILLED' };
+    case 'OrderDelivered':
+      return { status: 'DELIVERED', previousStatus: 'SHIPPED' };
   }
 }
 

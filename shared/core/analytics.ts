@@ -12,19 +12,33 @@ export interface Window {
   windowEnd: string;
 }
 
-/** What one window of one region counts. `revenue` sums the totals of the orders paid in the window (minor units). */
+/**
+ * What one window of one region counts: the status changes to each status (`placed` … `delivered`), and `revenue`,
+ * the totals of the orders paid in the window (minor units).
+ */
 export interface WindowFigures {
   placed: number;
   paid: number;
   cancelled: number;
   fulfilled: number;
+  shipped: number;
+  delivered: number;
   revenue: number;
 }
 
 /** The summary published to `analytics/orders/summary` once a window is closed. */
 export type WindowSummary = Window & { region: string } & WindowFigures;
 
-export const NO_FIGURES: WindowFigures = { placed: 0, paid: 0, cancelled: 0, fulfilled: 0, revenue: 0 };
+/** A window that counted nothing: the neutral element of `addFigures`. */
+export const NO_FIGURES: WindowFigures = {
+  placed: 0,
+  paid: 0,
+  cancelled: 0,
+  fulfilled: 0,
+  shipped: 0,
+  delivered: 0,
+  revenue: 0,
+};
 
 /** The window a status change belongs to: by the time the event occurred, not when it was read. */
 export function windowOf(occurredAt: string): Window {
@@ -43,15 +57,22 @@ export function contributionOf(record: Pick<ActivityRecord, 'status' | 'total'>)
       return { ...NO_FIGURES, cancelled: 1 };
     case 'FULFILLED':
       return { ...NO_FIGURES, fulfilled: 1 };
+    case 'SHIPPED':
+      return { ...NO_FIGURES, shipped: 1 };
+    case 'DELIVERED':
+      return { ...NO_FIGURES, delivered: 1 };
   }
 }
 
+/** Two windows' figures, field by field. */
 export function addFigures(a: WindowFigures, b: WindowFigures): WindowFigures {
   return {
     placed: a.placed + b.placed,
     paid: a.paid + b.paid,
     cancelled: a.cancelled + b.cancelled,
     fulfilled: a.fulfilled + b.fulfilled,
+    shipped: a.shipped + b.shipped,
+    delivered: a.delivered + b.delivered,
     revenue: a.revenue + b.revenue,
   };
 }

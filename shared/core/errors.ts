@@ -4,6 +4,8 @@
  * `shared/http/problem.ts` is the one place that maps these errors to HTTP problem responses.
  */
 
+import { mayBecomeAllowed, type OrderCommandType, type OrderStatus, TRANSITIONS } from './status-machine.js';
+
 /** One bad field of a request: where it is (`field`, `pointer`) and what is wrong with it (`detail`). */
 export interface FieldIssue {
   /** Dotted path of the field, e.g. `items[0].quantity`, or a header name such as `Idempotency-Key`. */
@@ -66,16 +68,38 @@ export class ForbiddenError extends OrderflowError {
   }
 }
 
-/** The status machine forbids this command in the order's current status. */
+/**
+ * The status machine forbids this command in the order's current status (`from`). The message says which status the
+ * command needs (`allowedFrom`), and `mayBecomeValid` whether the order can still get there: `true` is "not yet"
+ * (a ship while PAID: the order may still be fulfilled), `false` is "never" (a ship once CANCELLED or DELIVERED).
+ * Whether "not yet" is worth a retry is the caller's call: `retryable` stays `false`, the same request fails the
+ * same way until the order changes.
+ */
 export class TransitionNotAllowedError extends OrderflowError {
   override readonly name = 'TransitionNotAllowedError';
   readonly retryable = false;
+  /** The statuses in which the command is allowed. */
+  readonly allowedFrom: readonly OrderStatus[];
+  /** Whether the order can still reach a status of `allowedFrom` ("not yet"), or never again. */
+  readonly mayBecomeValid: boolean;
   constructor(
     orderId: string,
-    readonly from: string,
-    readonly command: string,
+    readonly from: OrderStatus,
+    readonly command: OrderCommandType,
   ) {
-    super(`Cannot ${command} order '${orderId}' while it is ${from}.`, { orderId });
+    const { from: allowedFrom, to } = TRANSITIONS[command];
+    const mayBecomeValid = mayBecomeAllowed(from, command);
+    const needed = allowedFrom.join(' or ');
+    // The status a command moves to, in lower case, is its participle: PAID → "paid", SHIPPED → "shipped".
+    const done = to.toLowerCase();
+    super(
+      mayBecomeValid
+        ? `Order '${orderId}' is ${from}: it can be ${done} once it is ${needed}; try again then.`
+        : `Order '${orderId}' is ${from}: it can be ${done} only while it is ${needed}, which it can no longer be.`,
+      { orderId },
+    );
+    this.allowedFrom = allowedFrom;
+    this.mayBecomeValid = mayBecomeValid;
   }
 }
 

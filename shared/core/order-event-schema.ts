@@ -6,6 +6,7 @@ import {
   ORDER_ID_PATTERN,
   orderItemSchema,
 } from './order-schema.js';
+import { deliveredDataSchema, shippedDataSchema } from './scan.js';
 import { ORDER_STATUSES } from './status-machine.js';
 import * as z from './zod.js';
 
@@ -48,6 +49,8 @@ export const orderEventSchema = z.discriminatedUnion('type', [
     }),
   }),
   z.strictObject({ ...envelope, type: z.literal('OrderFulfilled'), data: z.strictObject({}) }),
+  z.strictObject({ ...envelope, type: z.literal('OrderShipped'), data: shippedDataSchema }),
+  z.strictObject({ ...envelope, type: z.literal('OrderDelivered'), data: deliveredDataSchema }),
 ]);
 
 /** The message attributes the intake publishes with every event (SNS → SQS raw delivery keeps them). */

@@ -1,4 +1,5 @@
 import type { OrderItem } from './order-schema.js';
+import type { DeliveredData, ShippedData } from './scan.js';
 import type { OrderEventType, OrderStatus } from './status-machine.js';
 
 /** What each event type carries in `data`. */
@@ -7,6 +8,10 @@ export interface OrderEventData {
   OrderPaid: { amount: number };
   OrderCancelled: { previousStatus: OrderStatus; reason?: string };
   OrderFulfilled: Record<string, never>;
+  /** The scan that shipped the order (`shared/core/scan.ts`). */
+  OrderShipped: ShippedData;
+  /** The scan that delivered the order. */
+  OrderDelivered: DeliveredData;
 }
 
 /**

@@ -4,6 +4,7 @@ import { AmountMismatchError, TransitionNotAllowedError } from './errors.js';
 import { computeTotal } from './money.js';
 import type { OrderEvent } from './order-events.js';
 import type { CreateOrderBody, OrderItem } from './order-schema.js';
+import { deliveredDataOf, type Scan, shippedDataOf } from './scan.js';
 import type { OrderCommandType, OrderStatus } from './status-machine.js';
 import { nextStatus, TRANSITIONS } from './status-machine.js';
 
@@ -28,30 +29,51 @@ export interface Order {
 export interface OrderRecord {
   order: Order;
   pendingEvent: OrderEvent | undefined;
-  /** The command that made the current version, when it carried an `Idempotency-Key`. */
+  /** The command that made the current version, when it carried a retry key (see `retryKeyOf`). */
   lastCommand?: LastCommand | undefined;
   /**
-   * The `Idempotency-Key` of each command applied to the order with one. A command applies at most once per order
-   * (it is paid once, cancelled once), so a retry is still recognised after another command changed the order.
+   * The retry key of each command applied to the order with one (see `retryKeyOf`). A command applies at most once
+   * per order (it is paid once, cancelled once, shipped once), so a retry is still recognised after another command
+   * changed the order.
    */
   commandKeys?: CommandKeys | undefined;
 }
 
+/** The retry key of each command applied with one, by command. */
 export type CommandKeys = Partial<Record<OrderCommandType, string>>;
 
+/** The command that made an order's current version, and its retry key. */
 export interface LastCommand {
   type: OrderCommandType;
   idempotencyKey: string;
 }
 
-export type OrderCommand = (
-  | { type: 'pay'; amount: number }
-  | { type: 'cancel'; reason?: string | undefined }
-  | { type: 'fulfil' }
-) & {
-  /** The request's `Idempotency-Key`: a retry with the same key is recognised even after its event went out. */
-  idempotencyKey?: string | undefined;
-};
+/**
+ * A command on an existing order. A retry of a command is recognised by its retry key (`retryKeyOf`): the
+ * `idempotencyKey` of a pay, cancel or fulfil, the `scanId` of a ship or deliver's scan.
+ */
+export type OrderCommand =
+  | ((
+      | { type: 'pay'; amount: number }
+      | { type: 'cancel'; reason?: string | undefined }
+      | { type: 'fulfil' }
+    ) & {
+      /**
+       * The request's `Idempotency-Key` (for a fulfil, the paid event's id): a retry with the same key is recognised
+       * even after its event went out.
+       */
+      idempotencyKey?: string | undefined;
+    })
+  /** A device's scan: the parcel left a site (`ship`) or reached the customer (`deliver`). */
+  | { type: 'ship' | 'deliver'; scan: Scan };
+
+/**
+ * What recognises a retry of `command`: the request's `Idempotency-Key` for a pay or cancel, the paid event's id
+ * for a fulfil, the scan's `scanId` for a ship or deliver (a device resends a scan with its id).
+ */
+export function retryKeyOf(command: OrderCommand): string | undefined {
+  return 'scan' in command ? command.scan.scanId : command.idempotencyKey;
+}
 
 /** Identity and time for a new event: supplied by the caller so that the core stays deterministic. */
 export interface EventContext {
@@ -139,9 +161,10 @@ export function isSamePlacement(record: OrderRecord, body: CreateOrderBody): boo
  * Decides what a command does to an order: apply it (a new version and its event), resume an earlier attempt
  * of the same command, or reject it.
  *
- * An earlier attempt is recognised by its `Idempotency-Key` (the same key came with the same command type, whether
- * it made the current version or an earlier one), or, without a key, by its event still pending with the same data
- * (its publish failed).
+ * An earlier attempt is recognised by its retry key (the same key came with the same command type, whether it made
+ * the current version or an earlier one: an `Idempotency-Key`, a scan's `scanId`), or, without a key, by its event
+ * still pending with the same data (its publish failed). A refusal is a `TransitionNotAllowedError` that says
+ * whether the command may still become allowed (`mayBecomeValid`), or an `AmountMismatchError`.
  *
  * @example
  * decideCommand({ order: placed, pendingEvent: undefined, lastCommand: undefined }, { type: 'pay', amount: placed.total }, ctx)
@@ -178,7 +201,7 @@ export function decideCommand(
     ...withCorrelationId(context.correlationId),
   };
   const event: OrderEvent = eventFor(command, order.status, base);
-  const key = command.idempotencyKey;
+  const key = retryKeyOf(command);
   const applied: LastCommand | undefined =
     key === undefined ? undefined : { type: command.type, idempotencyKey: key };
   const keys = key === undefined ? commandKeys : { ...commandKeys, [command.type]: key };
@@ -190,7 +213,7 @@ function isRetryByKey(
   commandKeys: CommandKeys | undefined,
   command: OrderCommand,
 ): boolean {
-  const key = command.idempotencyKey;
+  const key = retryKeyOf(command);
   if (key === undefined) return false;
   if (commandKeys?.[command.type] === key) return true;
   return lastCommand?.idempotencyKey === key && lastCommand.type === command.type;
@@ -210,6 +233,10 @@ function eventFor(command: OrderCommand, previousStatus: OrderStatus, base: Enve
       };
     case 'fulfil':
       return { ...base, type: 'OrderFulfilled', data: {} };
+    case 'ship':
+      return { ...base, type: 'OrderShipped', data: shippedDataOf(command.scan) };
+    case 'deliver':
+      return { ...base, type: 'OrderDelivered', data: deliveredDataOf(command.scan) };
   }
 }
 
@@ -226,6 +253,9 @@ function isRetryOf(pending: OrderEvent, order: Order, command: OrderCommand): bo
       return command.type === 'pay' && command.amount === pending.data.amount;
     case 'OrderCancelled':
       return command.type === 'cancel' && command.reason === pending.data.reason;
+    case 'OrderShipped':
+    case 'OrderDelivered':
+      return 'scan' in command && command.scan.scanId === pending.data.scanId;
     default:
       return true;
   }

@@ -7,7 +7,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityRecord } from '../../shared/core/activity.js';
-import type { WindowSummary } from '../../shared/core/analytics.js';
+import { NO_FIGURES, type WindowFigures, type WindowSummary } from '../../shared/core/analytics.js';
 import { logger } from '../../shared/observability.js';
 import { lambdaContext } from '../support/api-event.js';
 import { failures, NO_FAILURES } from '../support/batch-response.js';
@@ -46,6 +46,9 @@ const MINUTE_2 = { windowStart: '2024-05-01T10:02:00.000Z', windowEnd: '2024-05-
 const PLACED = activityRecord({ status: 'PLACED' });
 const PAID = activityRecord({ status: 'PAID' });
 const FULFILLED = activityRecord({ status: 'FULFILLED' });
+/** Order A shipped and delivered (a scan's events) in the same minute. */
+const SHIPPED = activityRecord({ status: 'SHIPPED' });
+const DELIVERED = activityRecord({ status: 'DELIVERED' });
 /** Order B placed in the next minute. */
 const NEXT_MINUTE = activityRecord({ orderId: ORDER_B, occurredAt: '2024-05-01T10:01:10.000Z' });
 
@@ -102,7 +105,8 @@ function countWrite(
     Key: { pk: `WINDOW#${record.region}#${window.windowStart}` },
     UpdateExpression:
       'SET windowStart = :start, windowEnd = :end, #region = :region ' +
-      'ADD placed :placed, paid :paid, cancelled :cancelled, fulfilled :fulfilled, revenue :revenue, eventIds :ids',
+      'ADD placed :placed, paid :paid, cancelled :cancelled, fulfilled :fulfilled, shipped :shipped, ' +
+      'delivered :delivered, revenue :revenue, eventIds :ids',
     ConditionExpression: 'attribute_not_exists(eventIds) OR NOT contains(eventIds, :eventId)',
     ExpressionAttributeNames: { '#region': 'region' },
     ExpressionAttributeValues: {
@@ -113,6 +117,8 @@ function countWrite(
       ':paid': paid ? 1 : 0,
       ':cancelled': record.status === 'CANCELLED' ? 1 : 0,
       ':fulfilled': record.status === 'FULFILLED' ? 1 : 0,
+      ':shipped': record.status === 'SHIPPED' ? 1 : 0,
+      ':delivered': record.status === 'DELIVERED' ? 1 : 0,
       ':revenue': paid ? record.total : 0,
       ':ids': new Set([record.eventId]),
       ':eventId': record.eventId,
@@ -129,18 +135,14 @@ function storedWindow(region: string, windowStart: string) {
 function windowItem(
   region: string,
   window: { windowStart: string; windowEnd: string },
-  figures: Partial<Record<'placed' | 'paid' | 'cancelled' | 'fulfilled' | 'revenue', number>>,
+  figures: Partial<WindowFigures>,
   records: ActivityRecord[],
 ) {
   return {
     pk: `WINDOW#${region}#${window.windowStart}`,
     ...window,
     region,
-    placed: 0,
-    paid: 0,
-    cancelled: 0,
-    fulfilled: 0,
-    revenue: 0,
+    ...NO_FIGURES,
     ...figures,
     eventIds: new Set(records.map((record) => record.eventId)),
   };
@@ -155,7 +157,7 @@ function openWindow(region: string) {
 }
 
 function summary(region: string, window: typeof MINUTE_0, figures: Partial<WindowSummary>): WindowSummary {
-  return { ...window, region, placed: 0, paid: 0, cancelled: 0, fulfilled: 0, revenue: 0, ...figures };
+  return { ...window, region, ...NO_FIGURES, ...figures };
 }
 
 function countWrites(): UpdateCommandInput[] {
@@ -232,6 +234,25 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
     });
     expect(openWindow('eu-west')).toEqual({ pk: 'OPEN#eu-west', ...MINUTE_0 });
     expect(iotData).not.toHaveReceivedAnyCommand();
+  });
+
+  it('counts SHIPPED into shipped and DELIVERED into delivered, once each however often they come', async () => {
+    // Prepare: the stream is written at least once, and Lambda retries
+    const records = activityRecords([SHIPPED, DELIVERED, SHIPPED]);
+
+    // Act
+    const first = await invoke(kinesisEvent(records));
+    const again = await invoke(kinesisEvent(records));
+
+    // Assess
+    expect([first, again]).toEqual([NO_FAILURES, NO_FAILURES]);
+    expect(countWrites().slice(0, 2)).toEqual([
+      countWrite(SHIPPED, MINUTE_0),
+      countWrite(DELIVERED, MINUTE_0),
+    ]);
+    expect(storedWindow('eu-west', MINUTE_0.windowStart)).toEqual(
+      windowItem('eu-west', MINUTE_0, { shipped: 1, delivered: 1 }, [SHIPPED, DELIVERED]),
+    );
   });
 
   it.each([
@@ -336,7 +357,7 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
   it.each<[string, Pick<Parameters<typeof kinesisRecord>[0], 'data' | 'rawData'>]>([
     ['data that is not JSON', { rawData: '{"eventId":"e1","status":"PAID"' }],
     ['JSON that is not an activity record', { data: { hello: 'world' } }],
-    ['an unknown status', { data: { ...PAID, status: 'SHIPPED' } }],
+    ['an unknown status', { data: { ...PAID, status: 'RETURNED' } }],
     ['a time that is not ISO 8601', { data: { ...PAID, occurredAt: 'yesterday' } }],
     ['a negative total', { data: { ...PAID, total: -1 } }],
     ['no region', { data: { ...PAID, region: undefined } }],
@@ -434,6 +455,8 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
             paid: 1,
             cancelled: 0,
             fulfilled: 0,
+            shipped: 0,
+            delivered: 0,
             revenue: 4498,
           },
         },
@@ -462,6 +485,50 @@ describe('aggregateAnalytics (order-activity → one-minute windows per region)'
         `Publish ${SUMMARY_TOPIC}`,
         'Update OPEN#eu-west',
       ]);
+    });
+
+    it('summarises shipped and delivered, and gives a window counted before they were counted 0 of each', async () => {
+      // Prepare: 10:00 was counted by an earlier version (no shipped or delivered attributes), 10:01 by this one
+      seedOpenWindow('eu-west', MINUTE_0);
+      analytics.seed({
+        pk: `WINDOW#eu-west#${MINUTE_0.windowStart}`,
+        ...MINUTE_0,
+        region: 'eu-west',
+        placed: 1,
+        paid: 0,
+        cancelled: 0,
+        fulfilled: 0,
+        revenue: 0,
+        eventIds: new Set([PLACED.eventId]),
+      });
+      const minute1 = { occurredAt: '2024-05-01T10:01:10.000Z' };
+      const minute2 = activityRecord({ orderId: ORDER_B, occurredAt: '2024-05-01T10:02:10.000Z' });
+
+      // Act
+      await invoke(
+        kinesisEvent(
+          activityRecords(
+            [
+              { ...SHIPPED, ...minute1 },
+              { ...DELIVERED, ...minute1 },
+            ],
+            4,
+          ),
+        ),
+      );
+      const response = await invoke(kinesisEvent(activityRecords([minute2], 6)));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(iotPublishes(iotData)).toEqual([
+        { topic: SUMMARY_TOPIC, qos: 1, payload: summary('eu-west', MINUTE_0, { placed: 1 }) },
+        {
+          topic: SUMMARY_TOPIC,
+          qos: 1,
+          payload: summary('eu-west', MINUTE_1, { shipped: 1, delivered: 1 }),
+        },
+      ]);
+      expect(iotPublishes(iotData)[0]?.payload).toMatchObject({ shipped: 0, delivered: 0 });
     });
 
     it('publishes nothing for a record in the open window', async () => {

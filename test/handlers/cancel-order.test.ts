@@ -121,7 +121,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
     ]);
   });
 
-  it.each(['FULFILLED', 'CANCELLED'] as const)(
+  it.each(['FULFILLED', 'CANCELLED', 'SHIPPED', 'DELIVERED'] as const)(
     'refuses to cancel an order that is %s with a 409, writing and publishing nothing',
     async (status) => {
       // Prepare
@@ -137,7 +137,7 @@ describe('cancelOrder (POST /orders/{orderId}/cancel)', () => {
         type: '/problems/transition-not-allowed',
         title: 'Not allowed in this status',
         status: 409,
-        detail: `Cannot cancel order '${ORDER_ID}' while it is ${status}.`,
+        detail: `Order '${ORDER_ID}' is ${status}: it can be cancelled only while it is PLACED or PAID, which it can no longer be.`,
         instance: `/orders/${ORDER_ID}/cancel`,
         orderId: ORDER_ID,
       });

@@ -134,7 +134,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
     expect(world.orders.item(ORDER_ID)).toEqual(response.body);
   });
 
-  it.each(['PAID', 'FULFILLED', 'CANCELLED'] as const)(
+  it.each(['PAID', 'FULFILLED', 'CANCELLED', 'SHIPPED', 'DELIVERED'] as const)(
     'refuses to pay an order that is %s with a 409, writing and publishing nothing',
     async (status) => {
       // Prepare
@@ -150,7 +150,7 @@ describe('payOrder (POST /orders/{orderId}/pay)', () => {
         type: '/problems/transition-not-allowed',
         title: 'Not allowed in this status',
         status: 409,
-        detail: `Cannot pay order '${ORDER_ID}' while it is ${status}.`,
+        detail: `Order '${ORDER_ID}' is ${status}: it can be paid only while it is PLACED, which it can no longer be.`,
         instance: `/orders/${ORDER_ID}/pay`,
         orderId: ORDER_ID,
       });

@@ -403,7 +403,7 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
       ],
       [
         'an event of an unknown type',
-        { body: JSON.stringify({ ...placed.event, type: 'OrderShipped' }), attributes: placed.attributes },
+        { body: JSON.stringify({ ...placed.event, type: 'OrderReturned' }), attributes: placed.attributes },
         /^InvalidEventError: Not an orderflow event: type Invalid discriminator value/,
       ],
       [

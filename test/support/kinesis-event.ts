@@ -101,11 +101,16 @@ export function activityRecords(
 
 export const ACTIVITY_ORDER_ID = '0b6c1f9e-3a2d-4e5f-8a7b-9c0d1e2f3a4b';
 
-/** The status before each status and the seq it has in an order's usual life (placed 1, paid 2, fulfilled 3). */
+/**
+ * The status before each status and the seq it has in an order's usual life (placed 1, paid 2, fulfilled 3,
+ * shipped 4, delivered 5).
+ */
 const LIFE: Record<OrderStatus, { previousStatus: OrderStatus | null; seq: number; at: string }> = {
   PLACED: { previousStatus: null, seq: 1, at: '2024-05-01T10:00:05.000Z' },
   PAID: { previousStatus: 'PLACED', seq: 2, at: '2024-05-01T10:00:20.000Z' },
   FULFILLED: { previousStatus: 'PAID', seq: 3, at: '2024-05-01T10:00:40.000Z' },
+  SHIPPED: { previousStatus: 'FULFILLED', seq: 4, at: '2024-05-01T10:00:50.000Z' },
+  DELIVERED: { previousStatus: 'SHIPPED', seq: 5, at: '2024-05-01T10:00:55.000Z' },
   CANCELLED: { previousStatus: 'PLACED', seq: 2, at: '2024-05-01T10:00:30.000Z' },
 };
 

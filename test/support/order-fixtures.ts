@@ -28,7 +28,14 @@ export const PLACED_AT = '2024-05-01T10:00:00.000Z';
 export const CHANGED_AT = '2024-05-01T10:05:00.000Z';
 
 /** The version an order has in each status when it took the shortest path there. */
-const VERSION_OF: Record<OrderStatus, number> = { PLACED: 1, PAID: 2, FULFILLED: 3, CANCELLED: 2 };
+const VERSION_OF: Record<OrderStatus, number> = {
+  PLACED: 1,
+  PAID: 2,
+  FULFILLED: 3,
+  SHIPPED: 4,
+  DELIVERED: 5,
+  CANCELLED: 2,
+};
 
 /** A stored order (what the orders table holds, without its outbox). */
 export function storedOrder(overrides: Partial<Order> & { orderId: string }): Order {

@@ -9,6 +9,7 @@ import type {
 } from 'aws-lambda';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { OrderItem } from '../../shared/core/order-schema.js';
+import type { Scan } from '../../shared/core/scan.js';
 import type { OrderStatus } from '../../shared/core/status-machine.js';
 import { CREATE_ORDER_TOTAL, orderItems, PLACED_AT } from './order-fixtures.js';
 
@@ -161,6 +162,8 @@ export type EnvelopeSpec = EventOrder & {
     | { type: 'OrderPlaced'; items?: OrderItem[] }
     | { type: 'OrderPaid'; seq: number; amount?: number }
     | { type: 'OrderCancelled'; seq: number; previousStatus?: OrderStatus; reason?: string }
+    /** The scan defaults to `scan-<seq>`, scanned when the event occurred; a ship's by DHL with a tracking number. */
+    | { type: 'OrderShipped' | 'OrderDelivered'; seq: number; scan?: Scan }
   );
 
 /** An order event ready to be an SQS record of an order-events queue (raw delivery). */
@@ -253,6 +256,23 @@ function eventOf(
           previousStatus: spec.previousStatus ?? 'PLACED',
           ...(spec.reason === undefined ? {} : { reason: spec.reason }),
         },
+      };
+    case 'OrderShipped':
+      return {
+        ...base,
+        type: 'OrderShipped',
+        data: spec.scan ?? {
+          scanId: `scan-${base.seq}`,
+          scannedAt: base.occurredAt,
+          carrier: 'DHL',
+          trackingNo: 'JD014600006543210987',
+        },
+      };
+    case 'OrderDelivered':
+      return {
+        ...base,
+        type: 'OrderDelivered',
+        data: spec.scan ?? { scanId: `scan-${base.seq}`, scannedAt: base.occurredAt },
       };
   }
 }

@@ -30,6 +30,18 @@ describe('statusChangeOf', () => {
     { path: ['cancel'], type: 'OrderCancelled', status: 'CANCELLED', previousStatus: 'PLACED' },
     { path: ['pay', 'cancel'], type: 'OrderCancelled', status: 'CANCELLED', previousStatus: 'PAID' },
     { path: ['pay', 'fulfil'], type: 'OrderFulfilled', status: 'FULFILLED', previousStatus: 'PAID' },
+    {
+      path: ['pay', 'fulfil', 'ship'],
+      type: 'OrderShipped',
+      status: 'SHIPPED',
+      previousStatus: 'FULFILLED',
+    },
+    {
+      path: ['pay', 'fulfil', 'ship', 'deliver'],
+      type: 'OrderDelivered',
+      status: 'DELIVERED',
+      previousStatus: 'SHIPPED',
+    },
   ])('turns $type after [$path] into $previousStatus → $status', ({ path, type, status, previousStatus }) => {
     // Prepare
     const event = lastEventAfter(path);
@@ -57,7 +69,7 @@ describe('statusChangeOf', () => {
           }
           const command = Object.values(TRANSITIONS).find((transition) => transition.event === event.type);
           expect(command?.to).toBe(status);
-          const allowed = (['pay', 'cancel', 'fulfil'] as const).some(
+          const allowed = (['pay', 'cancel', 'fulfil', 'ship', 'deliver'] as const).some(
             (type) => TRANSITIONS[type].event === event.type && nextStatus(previousStatus, type) === status,
           );
           expect(allowed).toBe(true);

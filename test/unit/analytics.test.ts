@@ -98,11 +98,15 @@ describe('windowOf', () => {
 });
 
 describe('contributionOf', () => {
+  const none = { placed: 0, paid: 0, cancelled: 0, fulfilled: 0, shipped: 0, delivered: 0, revenue: 0 };
+
   it.each<[ActivityRecord['status'], WindowFigures]>([
-    ['PLACED', { placed: 1, paid: 0, cancelled: 0, fulfilled: 0, revenue: 0 }],
-    ['PAID', { placed: 0, paid: 1, cancelled: 0, fulfilled: 0, revenue: 4498 }],
-    ['CANCELLED', { placed: 0, paid: 0, cancelled: 1, fulfilled: 0, revenue: 0 }],
-    ['FULFILLED', { placed: 0, paid: 0, cancelled: 0, fulfilled: 1, revenue: 0 }],
+    ['PLACED', { ...none, placed: 1 }],
+    ['PAID', { ...none, paid: 1, revenue: 4498 }],
+    ['CANCELLED', { ...none, cancelled: 1 }],
+    ['FULFILLED', { ...none, fulfilled: 1 }],
+    ['SHIPPED', { ...none, shipped: 1 }],
+    ['DELIVERED', { ...none, delivered: 1 }],
   ])('counts a %s status change once, with revenue only for a payment', (status, figures) => {
     expect(contributionOf({ status, total: 4498 })).toEqual(figures);
   });
@@ -125,6 +129,8 @@ describe('addFigures', () => {
           paid: a.paid + b.paid,
           cancelled: a.cancelled + b.cancelled,
           fulfilled: a.fulfilled + b.fulfilled,
+          shipped: a.shipped + b.shipped,
+          delivered: a.delivered + b.delivered,
           revenue: a.revenue + b.revenue,
         });
         expect(addFigures(b, a)).toEqual(sum);
@@ -350,7 +356,7 @@ const activityArb: fc.Arbitrary<ActivityRecord> = fc
     status: fc.constantFrom(...ORDER_STATUSES),
     total: fc.integer({ min: 0, max: 500_000_000 }),
     region: fc.constantFrom('eu-west', 'us-east', 'ap-southeast'),
-    seq: fc.integer({ min: 1, max: 4 }),
+    seq: fc.integer({ min: 1, max: 5 }),
     occurredAt: occurredAtArb,
   })
   .map((fields) => activityRecord(fields));
@@ -407,6 +413,8 @@ function figuresArb(): fc.Arbitrary<WindowFigures> {
     paid: count,
     cancelled: count,
     fulfilled: count,
+    shipped: count,
+    delivered: count,
     revenue: fc.nat({ max: 1_000_000_000 }),
   });
 }
@@ -428,6 +436,37 @@ describe('counting a shard into windows (the analytics store rule)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('counts a SHIPPED or DELIVERED record delivered again once, like every status (the runs do deliver them again)', () => {
+    // Prepare
+    let redelivered = 0;
+
+    // Act
+    fc.assert(
+      fc.property(deliveryArb, (delivery) => {
+        const store = new CountingStore();
+        const outcome = deliver(delivery, 'faultsClear', store.count);
+
+        // Assess
+        const once = countedOnce(delivery.shard);
+        for (const [key, figures] of Object.entries(store.figures())) {
+          expect({ shipped: figures.shipped, delivered: figures.delivered }).toEqual({
+            shipped: once[key]?.shipped,
+            delivered: once[key]?.delivered,
+          });
+        }
+        redelivered += delivery.shard.filter(
+          (record, position) =>
+            (record.status === 'SHIPPED' || record.status === 'DELIVERED') &&
+            (outcome.deliveries[position] ?? 0) > 1,
+        ).length;
+      }),
+      { numRuns: 200 },
+    );
+
+    // Assess
+    expect(redelivered).toBeGreaterThan(0);
   });
 
   it('never counts a record twice when batches are given up after N retries, and counts every record not given up', () => {
@@ -489,6 +528,8 @@ describe('counting a shard into windows (the analytics store rule)', () => {
         total: 300,
       }),
       activityRecord({ status: 'FULFILLED', region: 'eu-west', occurredAt: '2024-05-01T10:01:59.000Z' }),
+      activityRecord({ status: 'SHIPPED', region: 'eu-west', occurredAt: '2024-05-01T10:01:59.500Z' }),
+      activityRecord({ status: 'DELIVERED', region: 'us-east', occurredAt: '2024-05-01T10:02:00.000Z' }),
     ];
     const store = new CountingStore();
 
@@ -498,8 +539,9 @@ describe('counting a shard into windows (the analytics store rule)', () => {
     // Assess
     expect(store.figures()).toEqual({
       'eu-west#2024-05-01T10:00:00.000Z': { ...NO_FIGURES, placed: 1 },
-      'eu-west#2024-05-01T10:01:00.000Z': { ...NO_FIGURES, paid: 1, fulfilled: 1, revenue: 700 },
+      'eu-west#2024-05-01T10:01:00.000Z': { ...NO_FIGURES, paid: 1, fulfilled: 1, shipped: 1, revenue: 700 },
       'us-east#2024-05-01T10:01:00.000Z': { ...NO_FIGURES, paid: 1, revenue: 300 },
+      'us-east#2024-05-01T10:02:00.000Z': { ...NO_FIGURES, delivered: 1 },
     });
   });
 });

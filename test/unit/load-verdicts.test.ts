@@ -277,8 +277,22 @@ describe('judging the analytics windows', () => {
     const verdict = judgeAnalytics(['lt-a', 'lt-b', 'lt-c'], expected, actual);
 
     // Assess
-    expect(verdict.expected).toEqual({ placed: 3, paid: 1, cancelled: 1, fulfilled: 1, revenue: 500 });
-    expect(verdict.actual).toEqual({ placed: 3, paid: 1, cancelled: 0, fulfilled: 1, revenue: 500 });
+    expect(verdict.expected).toEqual({
+      ...NO_FIGURES,
+      placed: 3,
+      paid: 1,
+      cancelled: 1,
+      fulfilled: 1,
+      revenue: 500,
+    });
+    expect(verdict.actual).toEqual({
+      ...NO_FIGURES,
+      placed: 3,
+      paid: 1,
+      cancelled: 0,
+      fulfilled: 1,
+      revenue: 500,
+    });
     expect(verdict.mismatched.examples.map(({ region }) => region)).toEqual(['lt-b']);
   });
 

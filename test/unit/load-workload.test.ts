@@ -91,7 +91,7 @@ describe('what the HTTP answers commit the pipeline to', () => {
 
     // Assess
     expect(Object.fromEntries(figures)).toEqual({
-      'lt-runa': { placed: 2, paid: 2, cancelled: 1, fulfilled: 1, revenue: 1000 + 3000 },
+      'lt-runa': { ...NO_FIGURES, placed: 2, paid: 2, cancelled: 1, fulfilled: 1, revenue: 1000 + 3000 },
       'lt-runb': { ...NO_FIGURES, placed: 1, cancelled: 1 },
     });
     expect(

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TransitionNotAllowedError } from '../../shared/core/errors.js';
 import type { EventContext, Order, OrderCommand, OrderRecord } from '../../shared/core/order.js';
-import { decideCommand, isSamePlacement, placeOrder } from '../../shared/core/order.js';
+import { decideCommand, isSamePlacement, placeOrder, retryKeyOf } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import { createOrderBodySchema } from '../../shared/core/order-schema.js';
+import type { Scan } from '../../shared/core/scan.js';
 import { createOrderBodyArb, eventContextArb, orderIdArb } from '../support/arbitraries.js';
 
 const ORDER_ID = '4f1c2a3e-8b9d-4e0f-9a1b-2c3d4e5f6a7b';
@@ -424,6 +425,209 @@ describe('decideCommand recognising a retry by its Idempotency-Key', () => {
 
     // Assess
     expect(decision).toMatchObject({ kind: 'apply', order: { status: 'CANCELLED', version: 3 } });
+  });
+});
+
+describe('decideCommand on a scan (ship, deliver)', () => {
+  const shipScan: Scan = {
+    scanId: 'scan-ship-1',
+    scannedAt: '2025-03-02T08:15:00Z',
+    siteId: 'LYS-01',
+    carrier: 'DHL',
+    trackingNo: 'JD0146',
+  };
+  const deliverScan: Scan = {
+    scanId: 'scan-deliver-1',
+    scannedAt: '2025-03-03T17:40:00+01:00',
+    siteId: 'door',
+    carrier: 'DHL',
+  };
+  const pay: OrderCommand = { type: 'pay', amount: 3999 };
+  const ship: OrderCommand = { type: 'ship', scan: shipScan };
+  const deliver: OrderCommand = { type: 'deliver', scan: deliverScan };
+
+  it('ships a FULFILLED order: OrderShipped at seq 4 carries the scan, its scanId kept under ship', () => {
+    // Prepare
+    const record = publishedRecordAfter([pay, { type: 'fulfil' }]);
+
+    // Act
+    const decision = decideCommand(record, ship, contexts.later);
+
+    // Assess
+    expect(decision).toEqual({
+      kind: 'apply',
+      order: { ...record.order, status: 'SHIPPED', version: 4, updatedAt: contexts.later.now },
+      event: {
+        eventId: 'evt-later',
+        type: 'OrderShipped',
+        orderId: ORDER_ID,
+        customerId: 'cust-42',
+        seq: 4,
+        occurredAt: contexts.later.now,
+        data: shipScan,
+      },
+      lastCommand: { type: 'ship', idempotencyKey: 'scan-ship-1' },
+      commandKeys: { ship: 'scan-ship-1' },
+    });
+  });
+
+  it('ships with only what the scan holds: no carrier or tracking number when the device knows none', () => {
+    // Prepare
+    const record = publishedRecordAfter([pay, { type: 'fulfil' }]);
+
+    // Act
+    const decision = decideCommand(
+      record,
+      { type: 'ship', scan: { scanId: 's-2', scannedAt: '2025-03-02T08:15:00Z' } },
+      contexts.later,
+    );
+
+    // Assess
+    expect(decision).toMatchObject({ kind: 'apply', event: { type: 'OrderShipped' } });
+    if (decision.kind === 'apply') {
+      expect(decision.event.data).toStrictEqual({ scanId: 's-2', scannedAt: '2025-03-02T08:15:00Z' });
+    }
+  });
+
+  it('delivers a SHIPPED order: OrderDelivered at seq 5 keeps the scan’s id, time and site, not its carrier', () => {
+    // Prepare
+    const record = publishedRecordAfter([pay, { type: 'fulfil' }, ship]);
+
+    // Act
+    const decision = decideCommand(record, deliver, contexts.later);
+
+    // Assess
+    expect(decision).toMatchObject({
+      kind: 'apply',
+      order: { status: 'DELIVERED', version: 5 },
+      event: { type: 'OrderDelivered', seq: 5 },
+      commandKeys: { ship: 'scan-ship-1', deliver: 'scan-deliver-1' },
+    });
+    if (decision.kind === 'apply') {
+      expect(decision.event.data).toStrictEqual({
+        scanId: 'scan-deliver-1',
+        scannedAt: '2025-03-03T17:40:00+01:00',
+        siteId: 'door',
+      });
+    }
+  });
+
+  it.each<{ name: string; before: OrderCommand[]; resent: OrderCommand; pending: boolean }>([
+    { name: 'a ship whose event is still pending', before: [ship], resent: ship, pending: true },
+    { name: 'a ship whose event went out', before: [ship], resent: ship, pending: false },
+    { name: 'a ship once the order is DELIVERED', before: [ship, deliver], resent: ship, pending: true },
+    { name: 'a deliver whose event went out', before: [ship, deliver], resent: deliver, pending: false },
+    {
+      name: 'a ship with other details but the same scanId',
+      before: [ship],
+      resent: { type: 'ship', scan: { ...shipScan, carrier: 'UPS', siteId: undefined } },
+      pending: true,
+    },
+  ])('recognises $name resent by its device as a resume, changing nothing', ({ before, resent, pending }) => {
+    // Prepare
+    const applied = recordAfter([pay, { type: 'fulfil' }, ...before]);
+    const record = pending ? applied : { ...applied, pendingEvent: undefined };
+
+    // Act
+    const decision = decideCommand(record, resent, contexts.retry);
+
+    // Assess
+    expect(decision).toEqual({ kind: 'resume', order: record.order, event: record.pendingEvent });
+  });
+
+  it.each<{ status: string; before: OrderCommand[]; command: OrderCommand; message: string }>([
+    {
+      status: 'PLACED',
+      before: [],
+      command: ship,
+      message: `Order '${ORDER_ID}' is PLACED: it can be shipped once it is FULFILLED; try again then.`,
+    },
+    {
+      status: 'PAID',
+      before: [pay],
+      command: ship,
+      message: `Order '${ORDER_ID}' is PAID: it can be shipped once it is FULFILLED; try again then.`,
+    },
+    {
+      status: 'FULFILLED',
+      before: [pay, { type: 'fulfil' }],
+      command: deliver,
+      message: `Order '${ORDER_ID}' is FULFILLED: it can be delivered once it is SHIPPED; try again then.`,
+    },
+  ])(
+    'refuses a scan while the order is $status as not yet (mayBecomeValid)',
+    ({ before, command, message }) => {
+      // Act
+      const decision = decideCommand(publishedRecordAfter(before), command, contexts.later);
+
+      // Assess
+      expect(decision.kind).toBe('reject');
+      if (decision.kind !== 'reject') return;
+      expect(decision.error).toBeInstanceOf(TransitionNotAllowedError);
+      expect(decision.error).toMatchObject({ mayBecomeValid: true, retryable: false, message });
+    },
+  );
+
+  it.each<{ name: string; before: OrderCommand[]; command: OrderCommand; message: string }>([
+    {
+      name: 'a ship of a CANCELLED order',
+      before: [pay, { type: 'cancel' }],
+      command: ship,
+      message: `Order '${ORDER_ID}' is CANCELLED: it can be shipped only while it is FULFILLED, which it can no longer be.`,
+    },
+    {
+      name: 'a ship with another scanId of an order SHIPPED by a first scan',
+      before: [pay, { type: 'fulfil' }, ship],
+      command: { type: 'ship', scan: { ...shipScan, scanId: 'scan-ship-2' } },
+      message: `Order '${ORDER_ID}' is SHIPPED: it can be shipped only while it is FULFILLED, which it can no longer be.`,
+    },
+    {
+      name: 'a ship of a DELIVERED order',
+      before: [pay, { type: 'fulfil' }, ship, deliver],
+      command: { type: 'ship', scan: { ...shipScan, scanId: 'scan-ship-2' } },
+      message: `Order '${ORDER_ID}' is DELIVERED: it can be shipped only while it is FULFILLED, which it can no longer be.`,
+    },
+    {
+      name: 'a deliver with another scanId of a DELIVERED order',
+      before: [pay, { type: 'fulfil' }, ship, deliver],
+      command: { type: 'deliver', scan: { ...deliverScan, scanId: 'scan-deliver-2' } },
+      message: `Order '${ORDER_ID}' is DELIVERED: it can be delivered only while it is SHIPPED, which it can no longer be.`,
+    },
+    {
+      name: 'a deliver of a CANCELLED order',
+      before: [{ type: 'cancel' }],
+      command: deliver,
+      message: `Order '${ORDER_ID}' is CANCELLED: it can be delivered only while it is SHIPPED, which it can no longer be.`,
+    },
+  ])('refuses $name for good (not mayBecomeValid)', ({ before, command, message }) => {
+    // Act
+    const decision = decideCommand(publishedRecordAfter(before), command, contexts.later);
+
+    // Assess
+    expect(decision.kind).toBe('reject');
+    if (decision.kind !== 'reject') return;
+    expect(decision.error).toBeInstanceOf(TransitionNotAllowedError);
+    expect(decision.error).toMatchObject({ mayBecomeValid: false, retryable: false, message });
+  });
+});
+
+describe('retryKeyOf', () => {
+  it.each<[string, OrderCommand, string | undefined]>([
+    ['the Idempotency-Key of a pay', { type: 'pay', amount: 1, idempotencyKey: 'key-1' }, 'key-1'],
+    ['nothing for a cancel without a key', { type: 'cancel' }, undefined],
+    ['the paid event’s id of a fulfil', { type: 'fulfil', idempotencyKey: 'evt-paid' }, 'evt-paid'],
+    [
+      'the scanId of a ship',
+      { type: 'ship', scan: { scanId: 's-1', scannedAt: '2025-03-02T08:15:00Z' } },
+      's-1',
+    ],
+    [
+      'the scanId of a deliver',
+      { type: 'deliver', scan: { scanId: 's-2', scannedAt: '2025-03-02T08:15:00Z' } },
+      's-2',
+    ],
+  ])('recognises a retry by %s', (_, command, key) => {
+    expect(retryKeyOf(command)).toBe(key);
   });
 });
 

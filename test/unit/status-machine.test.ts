@@ -6,7 +6,13 @@ import { decideCommand, placeOrder } from '../../shared/core/order.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { CreateOrderBody } from '../../shared/core/order-schema.js';
 import type { OrderCommandType, OrderStatus } from '../../shared/core/status-machine.js';
-import { nextStatus, ORDER_STATUSES, TRANSITIONS } from '../../shared/core/status-machine.js';
+import {
+  mayBecomeAllowed,
+  nextStatus,
+  ORDER_STATUSES,
+  reachableStatuses,
+  TRANSITIONS,
+} from '../../shared/core/status-machine.js';
 import type { CommandStep } from '../support/arbitraries.js';
 import {
   commandStepsArb,
@@ -16,16 +22,40 @@ import {
   toCommand,
 } from '../support/arbitraries.js';
 
-/** The status machine of the HTTP API: `PLACED → PAID → FULFILLED`; `PLACED|PAID → CANCELLED`; anything else is a 409. */
+/**
+ * The status machine: `PLACED → PAID → FULFILLED → SHIPPED → DELIVERED`; `PLACED|PAID → CANCELLED`; anything else is
+ * a 409.
+ */
 const ALLOWED: Record<OrderStatus, Partial<Record<OrderCommandType, OrderStatus>>> = {
   PLACED: { pay: 'PAID', cancel: 'CANCELLED' },
   PAID: { fulfil: 'FULFILLED', cancel: 'CANCELLED' },
-  FULFILLED: {},
+  FULFILLED: { ship: 'SHIPPED' },
+  SHIPPED: { deliver: 'DELIVERED' },
+  DELIVERED: {},
   CANCELLED: {},
 };
-const ALLOWED_TRANSITIONS = new Set(['PLACED→PAID', 'PAID→FULFILLED', 'PLACED→CANCELLED', 'PAID→CANCELLED']);
-const TERMINAL: readonly OrderStatus[] = ['FULFILLED', 'CANCELLED'];
-const COMMAND_TYPES: readonly OrderCommandType[] = ['pay', 'cancel', 'fulfil'];
+const ALLOWED_TRANSITIONS = new Set([
+  'PLACED→PAID',
+  'PAID→FULFILLED',
+  'FULFILLED→SHIPPED',
+  'SHIPPED→DELIVERED',
+  'PLACED→CANCELLED',
+  'PAID→CANCELLED',
+]);
+const TERMINAL: readonly OrderStatus[] = ['DELIVERED', 'CANCELLED'];
+const COMMAND_TYPES: readonly OrderCommandType[] = ['pay', 'cancel', 'fulfil', 'ship', 'deliver'];
+
+/** "Not yet" in the model: some path of allowed commands leads from `status` to a status that allows `command`. */
+function modelMayBecomeAllowed(status: OrderStatus, command: OrderCommandType): boolean {
+  const seen = new Set<OrderStatus>();
+  const visit = (current: OrderStatus): boolean => {
+    if (seen.has(current)) return false;
+    seen.add(current);
+    if (ALLOWED[current][command] !== undefined) return true;
+    return Object.values(ALLOWED[current]).some((next) => visit(next));
+  };
+  return visit(status);
+}
 
 interface StepTrace {
   /** The record the command ran against, and a deep copy of it taken before. */
@@ -60,6 +90,8 @@ function runOrder(
   let record = placed;
   /** The command whose event is still pending, in the model: a retry of exactly this command resumes it. */
   let pendingCommand: OrderCommand | 'place' | undefined = placement.published ? undefined : 'place';
+  /** The scan that applied each scan command, in the model: the same scan again resumes, whatever came since. */
+  const appliedScans: Partial<Record<OrderCommandType, string>> = {};
   const traces: StepTrace[] = [];
   const applied: OrderEvent[] = [];
 
@@ -67,10 +99,12 @@ function runOrder(
     const command = toCommand(step.plan, record.order.total);
     const snapshot = structuredClone(record);
     const decision = decideCommand(record, command, step.context);
+    const resentScan = 'scan' in command && appliedScans[command.type] === command.scan.scanId;
     const expected: StepTrace['expected'] =
-      pendingCommand !== undefined &&
-      pendingCommand !== 'place' &&
-      JSON.stringify(pendingCommand) === JSON.stringify(command)
+      resentScan ||
+      (pendingCommand !== undefined &&
+        pendingCommand !== 'place' &&
+        JSON.stringify(pendingCommand) === JSON.stringify(command))
         ? 'resume'
         : ALLOWED[record.order.status][command.type] !== undefined &&
             !(command.type === 'pay' && command.amount !== record.order.total)
@@ -80,10 +114,16 @@ function runOrder(
 
     if (decision.kind === 'apply') {
       applied.push(decision.event);
-      record = { order: decision.order, pendingEvent: step.published ? undefined : decision.event };
+      record = {
+        order: decision.order,
+        pendingEvent: step.published ? undefined : decision.event,
+        lastCommand: decision.lastCommand,
+        commandKeys: decision.commandKeys,
+      };
       pendingCommand = step.published ? undefined : command;
+      if ('scan' in command) appliedScans[command.type] = command.scan.scanId;
     } else if (decision.kind === 'resume' && step.published) {
-      record = { order: record.order, pendingEvent: undefined };
+      record = { ...record, pendingEvent: undefined };
       pendingCommand = undefined;
     }
   }
@@ -125,18 +165,79 @@ describe('nextStatus', () => {
     expect(TRANSITIONS.pay.event).toBe('OrderPaid');
     expect(TRANSITIONS.cancel.event).toBe('OrderCancelled');
     expect(TRANSITIONS.fulfil.event).toBe('OrderFulfilled');
+    expect(TRANSITIONS.ship.event).toBe('OrderShipped');
+    expect(TRANSITIONS.deliver.event).toBe('OrderDelivered');
   });
 
   it.each(TERMINAL)('leaves no way out of %s', (status) => {
-    expect(COMMAND_TYPES.map((command) => nextStatus(status, command))).toEqual([
-      undefined,
-      undefined,
-      undefined,
-    ]);
+    expect(COMMAND_TYPES.map((command) => nextStatus(status, command))).toEqual(
+      COMMAND_TYPES.map(() => undefined),
+    );
+  });
+});
+
+describe('mayBecomeAllowed', () => {
+  it.each<[OrderCommandType, OrderStatus, boolean]>([
+    ['ship', 'PLACED', true],
+    ['ship', 'PAID', true],
+    ['ship', 'CANCELLED', false],
+    ['ship', 'SHIPPED', false],
+    ['ship', 'DELIVERED', false],
+    ['deliver', 'PLACED', true],
+    ['deliver', 'PAID', true],
+    ['deliver', 'FULFILLED', true],
+    ['deliver', 'CANCELLED', false],
+    ['deliver', 'DELIVERED', false],
+    ['pay', 'PAID', false],
+    ['cancel', 'FULFILLED', false],
+    ['fulfil', 'PLACED', true],
+  ])('says whether %s, refused while %s, may still become allowed: %s', (command, status, expected) => {
+    expect(nextStatus(status, command)).toBeUndefined();
+    expect(mayBecomeAllowed(status, command)).toBe(expected);
+  });
+
+  it('agrees with a walk of the allowed transitions, for every status and command', () => {
+    for (const status of ORDER_STATUSES) {
+      for (const command of COMMAND_TYPES) {
+        expect(mayBecomeAllowed(status, command), `${command} in ${status}`).toBe(
+          modelMayBecomeAllowed(status, command),
+        );
+      }
+    }
+  });
+
+  it('reaches from PLACED every status, and from a terminal status only itself', () => {
+    expect([...reachableStatuses('PLACED')].sort()).toEqual([...ORDER_STATUSES].sort());
+    for (const status of TERMINAL) expect([...reachableStatuses(status)]).toEqual([status]);
   });
 });
 
 describe('the status machine driven through placeOrder and decideCommand', () => {
+  it('generates lives that ship and deliver, resend scans and scan too early and too late', () => {
+    // Prepare
+    const seen = { SHIPPED: 0, DELIVERED: 0, resentScans: 0, notYet: 0, never: 0 };
+
+    // Act
+    fc.assert(
+      fc.property(orderLifeArb, (life) => {
+        for (const { command, decision } of run(life).steps) {
+          if (decision.kind === 'apply' && decision.order.status === 'SHIPPED') seen.SHIPPED += 1;
+          if (decision.kind === 'apply' && decision.order.status === 'DELIVERED') seen.DELIVERED += 1;
+          if (!('scan' in command)) continue;
+          if (decision.kind === 'resume') seen.resentScans += 1;
+          if (decision.kind === 'reject' && decision.error instanceof TransitionNotAllowedError) {
+            if (decision.error.mayBecomeValid) seen.notYet += 1;
+            else seen.never += 1;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+
+    // Assess: the properties below do see the new statuses and every kind of scan.
+    for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(0);
+  });
+
   it('decides apply, resume or reject exactly as the status machine says, for any sequence of commands', () => {
     fc.assert(
       fc.property(orderLifeArb, (life) => {
@@ -145,7 +246,7 @@ describe('the status machine driven through placeOrder and decideCommand', () =>
     );
   });
 
-  it('applies only the four allowed transitions and never leaves a terminal state', () => {
+  it('applies only the six allowed transitions and never leaves a terminal state, for any sequence of commands', () => {
     fc.assert(
       fc.property(orderLifeArb, (life) => {
         // Act
@@ -175,7 +276,13 @@ describe('the status machine driven through placeOrder and decideCommand', () =>
           expect(decision.error.retryable).toBe(false);
           if (ALLOWED[order.status][command.type] === undefined) {
             expect(decision.error).toBeInstanceOf(TransitionNotAllowedError);
-            expect(decision.error).toMatchObject({ from: order.status, command: command.type });
+            expect(decision.error).toMatchObject({
+              from: order.status,
+              command: command.type,
+              allowedFrom: TRANSITIONS[command.type].from,
+              mayBecomeValid: modelMayBecomeAllowed(order.status, command.type),
+            });
+            expect(decision.error.message).toContain(`'${order.orderId}' is ${order.status}:`);
           } else if (command.type === 'pay') {
             expect(command.amount).not.toBe(order.total);
             expect(decision.error).toBeInstanceOf(AmountMismatchError);
@@ -244,6 +351,12 @@ describe('the status machine driven through placeOrder and decideCommand', () =>
           });
           if (event.type === 'OrderPaid') expect(event.data).toEqual({ amount: order.total });
           if (event.type === 'OrderFulfilled') expect(event.data).toEqual({});
+          if (event.type === 'OrderShipped' && command.type === 'ship')
+            expect(event.data).toEqual(command.scan);
+          if (event.type === 'OrderDelivered' && command.type === 'deliver') {
+            const { carrier: _carrier, trackingNo: _trackingNo, ...delivered } = command.scan;
+            expect(event.data).toEqual(delivered);
+          }
           if (event.type === 'OrderCancelled') {
             const reason = command.type === 'cancel' ? command.reason : undefined;
             expect(event.data).toEqual(
