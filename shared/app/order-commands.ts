@@ -90,7 +90,10 @@ async function resumePlacement(ports: OrderPorts, orderId: string, body: CreateO
  */
 export type Authorize = (order: Order) => void;
 
-/** For the commands the pipeline runs itself (fulfilment): no caller to check. */
+/**
+ * For the commands the pipeline runs itself (fulfilment) and those of devices (scans, authenticated before they
+ * reach orderflow): no caller to check.
+ */
 export const byThePipeline: Authorize = () => undefined;
 
 /**
@@ -105,13 +108,33 @@ export async function runOrderCommand(
   context: EventContext,
   authorize: Authorize,
 ): Promise<Order> {
+  return (await executeOrderCommand(ports, orderId, command, context, authorize)).order;
+}
+
+/**
+ * What `executeOrderCommand` did: applied the command now (a new version, its event published), or resumed an
+ * earlier attempt of it (its event published if it was still pending) and answers the order as it is now.
+ */
+export interface ExecutedCommand {
+  outcome: 'applied' | 'resumed';
+  order: Order;
+}
+
+/** `runOrderCommand`, saying whether this attempt applied the command or an earlier one had (a retry, a resend). */
+export async function executeOrderCommand(
+  ports: OrderPorts,
+  orderId: string,
+  command: OrderCommand,
+  context: EventContext,
+  authorize: Authorize,
+): Promise<ExecutedCommand> {
   const record = await ports.store.get(orderId);
   if (record === undefined) throw new OrderNotFoundError(orderId);
   authorize(record.order);
   const decision = decideCommand(record, command, context);
   if (decision.kind === 'resume') {
     if (decision.event !== undefined) await publishAndClear(ports, decision.order, decision.event);
-    return decision.order;
+    return { outcome: 'resumed', order: decision.order };
   }
   if (decision.kind === 'reject') {
     if (record.pendingEvent !== undefined) await publishAndClear(ports, record.order, record.pendingEvent);
@@ -124,7 +147,7 @@ export async function runOrderCommand(
   const { order, event, lastCommand, commandKeys } = decision;
   await ports.store.update({ order, pendingEvent: event, lastCommand, commandKeys }, record.order.version);
   await publishAndClear(ports, order, event);
-  return order;
+  return { outcome: 'applied', order };
 }
 
 async function publishAndClear(ports: OrderPorts, order: Order, event: OrderEvent): Promise<void> {
