@@ -6,7 +6,7 @@ import type { MetricsRecorder } from '../core/metric-names.js';
 import type { Order } from '../core/order.js';
 import type { OrderEvent } from '../core/order-events.js';
 import type { ActivityStream, FaultSwitch, Log, NotWritten, ProgressStore } from '../core/ports.js';
-import { decideSequence } from '../core/sequencing.js';
+import { decideFulfillmentSequence } from '../core/sequencing.js';
 import { fulfillmentEventIdFor, newEventContext } from '../ids.js';
 import type { ReceivedOrderEvent } from '../queue/order-event-handler.js';
 import type { OrderEventRecord } from '../queue/order-event-record.js';
@@ -51,11 +51,14 @@ export class FulfillmentRun {
 
   constructor(private readonly ports: FulfillmentPorts) {}
 
-  /** Sequence and apply one event: a status change, and the fulfillment of a paid order. */
+  /**
+   * Sequence and apply one event: a status change (SHIPPED and DELIVERED as any other), and the fulfillment of a
+   * paid order. The `OrderShipped` after a fulfilment follows the payment directly (`decideFulfillmentSequence`).
+   */
   readonly apply = async ({ recordId, event, attributes }: ReceivedOrderEvent): Promise<void> => {
     this.ports.faults.check(event);
     const cursor = await this.#cursor(event.orderId);
-    const decision = decideSequence(cursor.current, event.seq);
+    const decision = decideFulfillmentSequence(cursor.current, event);
     if (decision.kind === 'duplicate') {
       this.ports.metrics.count('DuplicatesDropped');
       this.ports.log.info('Duplicate event acknowledged', {
@@ -121,6 +124,10 @@ export class FulfillmentRun {
    * A paid order is fulfilled: `OrderFulfilled` appended with the same conditional write as any command, keyed by
    * the paid event so that a redelivery resumes instead of failing. A racing cancel wins (the order is not PAID
    * any more): nothing to fulfil, and its own event will come.
+   *
+   * The fulfilment is the payment's next event: seq `paid + 1`, whatever the order's version now. A redelivery that
+   * resumes it may find the order moved on (a scan shipped it meanwhile); the fulfilment's own time went with its
+   * outbox then, and its status change carries the payment's time, the nearest one known.
    */
   async #fulfilIfPaid({ event, attributes }: OrderEventRecord): Promise<ActivityRecord[]> {
     if (event.type !== 'OrderPaid') return [];
@@ -145,13 +152,14 @@ export class FulfillmentRun {
       return [];
     }
     this.ports.metrics.count('OrdersFulfilled');
+    const seq = event.seq + 1;
     const fulfilled: OrderEvent<'OrderFulfilled'> = {
       eventId: fulfillmentEventId,
       type: 'OrderFulfilled',
       orderId: order.orderId,
       customerId: order.customerId,
-      seq: order.version,
-      occurredAt: order.updatedAt,
+      seq,
+      occurredAt: order.version === seq ? order.updatedAt : event.occurredAt,
       ...withCorrelationId(event.correlationId),
       data: {},
     };

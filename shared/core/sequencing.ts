@@ -1,3 +1,5 @@
+import { type OrderEventType, TRANSITIONS } from './status-machine.js';
+
 /**
  * Dedup and ordering in consumers — one rule, one single-item conditional write, no transactions.
  *
@@ -21,4 +23,28 @@ export function decideSequence(appliedSeq: number, seq: number): SequenceDecisio
   if (seq <= appliedSeq) return { kind: 'duplicate' };
   if (seq === appliedSeq + 1) return { kind: 'apply' };
   return { kind: 'gap', expected: appliedSeq + 1 };
+}
+
+/** The event that follows `OrderFulfilled`, the one event `processOrder` appends itself (ship needs FULFILLED). */
+const FOLLOWS_OWN_EVENT: OrderEventType = TRANSITIONS.ship.event;
+
+/**
+ * The rule as `processOrder` applies it on `fulfillment.fifo`, whose filter policy leaves `OrderFulfilled` out:
+ * `processOrder` appends that event itself, while it applies the `OrderPaid` before it, and records its status change
+ * together with the payment's. Its cursor stays on the payment's seq, and the event after a fulfilment — an
+ * `OrderShipped`, the only event that follows `OrderFulfilled` — arrives two seqs on. That is the next event to
+ * apply, not a gap: its predecessor was recorded with the payment (a cursor only moves past a payment once every
+ * status change it made is written). Every other event follows the plain rule of `decideSequence`.
+ *
+ * @example
+ * decideFulfillmentSequence(2, { type: 'OrderShipped', seq: 4 }) // { kind: 'apply' }: 3 was the OrderFulfilled
+ * decideFulfillmentSequence(1, { type: 'OrderShipped', seq: 4 }) // { kind: 'gap', expected: 2 }
+ * decideFulfillmentSequence(4, { type: 'OrderDelivered', seq: 5 }) // { kind: 'apply' }
+ */
+export function decideFulfillmentSequence(
+  appliedSeq: number,
+  event: { type: OrderEventType; seq: number },
+): SequenceDecision {
+  if (event.type === FOLLOWS_OWN_EVENT && event.seq === appliedSeq + 2) return { kind: 'apply' };
+  return decideSequence(appliedSeq, event.seq);
 }

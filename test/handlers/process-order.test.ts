@@ -843,6 +843,129 @@ describe('processOrder (fulfillment.fifo → Kinesis order-activity)', () => {
         entries(fulfilledActivity),
       ]);
     });
+
+    it('records FULFILLED at the payment’s seq + 1 and time when a redelivered payment finds the order shipped since', async () => {
+      // Prepare: the first delivery fulfilled the order but its status changes were not written; a scan shipped it
+      const shippedOrder = {
+        ...fulfilledOrder,
+        status: 'SHIPPED',
+        version: 4,
+        updatedAt: '2024-05-01T11:00:00.000Z',
+      } as const;
+      world.orders.seed({
+        ...orderItem(shippedOrder),
+        lastCommand: { type: 'ship', idempotencyKey: 'scan-4' },
+        commandKeys: { ...commandKeys, ship: 'scan-4' },
+      });
+
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(A2, { receiveCount: 2 })]));
+
+      // Assess: FULFILLED keeps its own seq (3), not the order's version, and the ERP and devices see 3 then 4
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.orderWrites()).toEqual([]);
+      expect(world.sns).not.toHaveReceivedAnyCommand();
+      expect(world.putRecords()).toEqual([
+        entries(activityOf(A2, 'PAID', 'PLACED')),
+        entries({ ...fulfilledActivity, seq: 3, occurredAt: A2.event.occurredAt }),
+      ]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 1, 2)]);
+    });
+  });
+
+  describe('shipping and delivery: the scans’ events', () => {
+    /** Order A shipped (seq 4) after its OrderFulfilled (seq 3, which processOrder appended), then delivered. */
+    const A4 = orderEventBody({ type: 'OrderShipped', orderId: ORDER_A, seq: 4 });
+    const A5 = orderEventBody({ type: 'OrderDelivered', orderId: ORDER_A, seq: 5 });
+
+    it('records SHIPPED for the OrderShipped after a fulfilment, whose OrderFulfilled never comes: the cursor is at the payment', async () => {
+      // Prepare: processOrder applied the OrderPaid (seq 2) and recorded the fulfilment (seq 3) with it
+      seedCursor(ORDER_A, 2);
+
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(A4)]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.putRecords()).toEqual([entries(activityOf(A4, 'SHIPPED', 'FULFILLED'))]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 2, 4)]);
+      expect(world.documentClient).not.toHaveReceivedCommandWith(GetCommand, { TableName: ORDERS_TABLE });
+      expect(world.sns).not.toHaveReceivedAnyCommand();
+    });
+
+    it('records SHIPPED then DELIVERED of one batch in seq order, one PutRecords call each, and moves the cursor once', async () => {
+      // Prepare
+      seedCursor(ORDER_A, 2);
+
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(A4), orderEventRecord(A5)]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.putRecords()).toEqual([
+        entries(activityOf(A4, 'SHIPPED', 'FULFILLED')),
+        entries(activityOf(A5, 'DELIVERED', 'SHIPPED')),
+      ]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 2, 5)]);
+    });
+
+    it('applies a whole life in one batch: PLACED, PAID, FULFILLED, SHIPPED, DELIVERED on the stream in seq order', async () => {
+      // Prepare: the order as it is once paid; the scans come later in the same message group
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(FULFILLED_AT) });
+      world.orders.seed(orderItem(storedOrder({ orderId: ORDER_A, status: 'PAID' })));
+      const records = [A1, A2, A4, A5].map((message) => orderEventRecord(message));
+
+      // Act
+      const response = await invoke(sqsEvent(records));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(
+        world.putRecords().map((call) => call.map(({ activity }) => [activity.status, activity.seq])),
+      ).toEqual([[['PLACED', 1]], [['PAID', 2]], [['FULFILLED', 3]], [['SHIPPED', 4]], [['DELIVERED', 5]]]);
+      expect(world.progressUpdates()).toEqual([cursorMove(ORDER_A, 0, 5)]);
+    });
+
+    it.each([
+      ['an OrderShipped', 4, () => A4],
+      ['an OrderDelivered', 5, () => A5],
+      ['an OrderShipped after its OrderDelivered', 5, () => A4],
+    ])('acknowledges %s it applied as a duplicate, recording nothing', async (_, applied, message) => {
+      // Prepare
+      seedCursor(ORDER_A, applied);
+
+      // Act
+      const response = await invoke(sqsEvent([orderEventRecord(message())]));
+
+      // Assess
+      expect(response).toEqual(NO_FAILURES);
+      expect(world.kinesis).not.toHaveReceivedAnyCommand();
+      expect(world.progressUpdates()).toEqual([]);
+    });
+
+    it.each([
+      ['an OrderShipped whose payment was not applied', 1, () => A4, 'expected seq 2, got 4'],
+      ['an OrderDelivered whose OrderShipped was not applied', 2, () => A5, 'expected seq 3, got 5'],
+    ])('fails %s as a gap, to come back after its predecessor', async (_, applied, message, gap) => {
+      // Prepare
+      seedCursor(ORDER_A, applied);
+      const record = orderEventRecord(message());
+
+      // Act
+      const response = await invoke(sqsEvent([record]));
+
+      // Assess
+      expect(response).toEqual(failures(record));
+      expect(world.kinesis).not.toHaveReceivedAnyCommand();
+      expect(world.progressUpdates()).toEqual([]);
+      expect(warn.mock.calls).toEqual([
+        failedRecordLog(
+          record,
+          message(),
+          `gap: ${gap} (an earlier event of this order has not been applied yet)`,
+        ),
+      ]);
+    });
   });
 
   describe('each failed record logged once at WARN with its order, seq, event and why', () => {

@@ -6,7 +6,7 @@ import { toBusMessage } from '../../shared/core/bus-message.js';
 import { planGroupFailures } from '../../shared/core/fifo-batch.js';
 import type { OrderEvent } from '../../shared/core/order-events.js';
 import type { SequenceDecision } from '../../shared/core/sequencing.js';
-import { decideSequence } from '../../shared/core/sequencing.js';
+import { decideFulfillmentSequence, decideSequence } from '../../shared/core/sequencing.js';
 import type { OrderHistory } from '../support/arbitraries.js';
 import { orderHistoryArb } from '../support/arbitraries.js';
 import { historyOf } from '../support/order-history.js';
@@ -44,7 +44,7 @@ describe('decideSequence', () => {
 // A consumer of one order's message group, driven by a sequencing rule, over a simulated SQS FIFO queue with a DLQ.
 // ---------------------------------------------------------------------------------------------------------------
 
-type Decide = (applied: number, seq: number) => SequenceDecision;
+type Decide = (applied: number, event: OrderEvent) => SequenceDecision;
 
 /**
  * How a redrive orders the messages it moves to the back of the source queue: as they sit in the DLQ, or each
@@ -52,9 +52,17 @@ type Decide = (applied: number, seq: number) => SequenceDecision;
  */
 type RedriveOrder = 'dlq' | 'seq';
 
+/**
+ * What the queue receives of the order's events: `every event`, or what `fulfillment.fifo` receives — its filter
+ * policy leaves `OrderFulfilled` out, and the consumer appends it itself while it applies the `OrderPaid` before it,
+ * recording both status changes together.
+ */
+type Subscription = 'every event' | 'fulfillment.fifo';
+
 interface Rules {
   decide: Decide;
   redriveOrder: RedriveOrder;
+  subscription?: Subscription;
 }
 
 /** A message of the queue: one copy of an event. A republish or a redrive is a new message of the same event. */
@@ -138,7 +146,7 @@ const scheduleArb: fc.Arbitrary<Schedule> = fc.record({
 interface ConsumerState {
   /** The stored per-order cursor: the seq of the last applied event, 0 before the first. */
   applied: number;
-  /** The events applied, in the order they were committed. */
+  /** The events whose status changes were committed, in that order: those received and those appended. */
   appliedEvents: OrderEvent[];
   /** The `order-activity` stream: written at least once. */
   activity: ActivityRecord[];
@@ -240,13 +248,32 @@ class FifoGroupSimulation {
     const event = this.history.events[this.#published];
     if (event === undefined) return;
     this.#published += 1;
-    this.#send(event);
+    if (this.#delivers(event)) this.#send(event);
   }
 
   #republish(pick: number): void {
-    if (this.#published === 0) return;
-    const event = this.history.events[pick % this.#published];
+    const delivered = this.history.events.slice(0, this.#published).filter((event) => this.#delivers(event));
+    if (delivered.length === 0) return;
+    const event = delivered[pick % delivered.length];
     if (event !== undefined) this.#send(event);
+  }
+
+  /** Whether the subscription hands `event` to the queue. */
+  #delivers(event: OrderEvent): boolean {
+    return this.rules.subscription !== 'fulfillment.fifo' || event.type !== 'OrderFulfilled';
+  }
+
+  /**
+   * The events whose status changes applying `event` records: the event, and on `fulfillment.fifo` the
+   * `OrderFulfilled` the consumer appends after an `OrderPaid` (when the order was fulfilled: a cancel may have won).
+   */
+  #recordedBy(event: OrderEvent): OrderEvent[] {
+    const next = this.history.events[event.seq];
+    const appends =
+      this.rules.subscription === 'fulfillment.fifo' &&
+      event.type === 'OrderPaid' &&
+      next?.type === 'OrderFulfilled';
+    return appends ? [event, next] : [event];
   }
 
   /** Moves the first `limit` DLQ messages to the back of the source queue, as new messages. */
@@ -292,7 +319,7 @@ class FifoGroupSimulation {
         failed.add(message.messageId);
         break;
       }
-      const decision = this.rules.decide(current, message.event.seq);
+      const decision = this.rules.decide(current, message.event);
       if (decision.kind === 'gap') {
         this.counters.gaps += 1;
         failed.add(message.messageId);
@@ -318,7 +345,9 @@ class FifoGroupSimulation {
     // Like the adapter: one record per order per call, so nothing after the failed record is written.
     const written = notWritten === undefined ? staged : staged.slice(0, staged.indexOf(notWritten));
     for (const message of written) {
-      this.state.activity.push(activityOf(message.event, this.#attributesOf(message)));
+      for (const event of this.#recordedBy(message.event)) {
+        this.state.activity.push(activityOf(event, this.#attributesOf(event)));
+      }
     }
     if (ending === 'crashAfterPut') {
       this.#returnAll(batch);
@@ -330,7 +359,7 @@ class FifoGroupSimulation {
     const last = committed.at(-1);
     if (last !== undefined) {
       this.state.applied = last.event.seq;
-      this.state.appliedEvents.push(...committed.map((message) => message.event));
+      this.state.appliedEvents.push(...committed.flatMap((message) => this.#recordedBy(message.event)));
     }
     if (ending === 'ackLost') {
       this.#returnAll(batch);
@@ -347,7 +376,7 @@ class FifoGroupSimulation {
     this.#source.unshift(...batch);
   }
 
-  #attributesOf({ event }: Message) {
+  #attributesOf(event: OrderEvent) {
     return toBusMessage(this.history.order, event).attributes;
   }
 }
@@ -359,7 +388,16 @@ function simulate(history: OrderHistory, schedule: Schedule, rules: Rules): Outc
   return { drained, left: simulation.left, state: simulation.state, counters: simulation.counters };
 }
 
-const SEQUENCING: Rules = { decide: decideSequence, redriveOrder: 'seq' };
+const bySeq: (decide: typeof decideSequence) => Decide = (decide) => (applied, event) =>
+  decide(applied, event.seq);
+
+const SEQUENCING: Rules = { decide: bySeq(decideSequence), redriveOrder: 'seq' };
+/** `processOrder` on `fulfillment.fifo`. */
+const FULFILLMENT: Rules = {
+  decide: decideFulfillmentSequence,
+  redriveOrder: 'seq',
+  subscription: 'fulfillment.fifo',
+};
 
 /** In-order, once-only application: each event delivered once, in seq order, every invocation committing. */
 function inOrderOnce(history: OrderHistory): ConsumerState {
@@ -383,7 +421,7 @@ function dropRepeats(records: readonly ActivityRecord[]): ActivityRecord[] {
 }
 
 /** The records in seq order. */
-function bySeq(records: readonly ActivityRecord[]): ActivityRecord[] {
+function inSeqOrder(records: readonly ActivityRecord[]): ActivityRecord[] {
   return [...records].sort((left, right) => left.seq - right.seq);
 }
 
@@ -393,30 +431,42 @@ const oneTo = (count: number): number[] => Array.from({ length: count }, (_, ind
  * What holds at any point of any run: nothing applied out of order or twice; every record on the stream is the
  * status change of one of the order's events, a repeat is the same record, and every applied event has its record.
  */
-function assessSafety(history: OrderHistory, state: ConsumerState): void {
+function assessSafety(
+  history: OrderHistory,
+  state: ConsumerState,
+  subscription: Subscription = 'every event',
+): void {
   const reference = inOrderOnce(history);
-  expect(state.appliedEvents).toEqual(history.events.slice(0, state.applied));
-  expect(state.appliedEvents.map((event) => event.seq)).toEqual(oneTo(state.applied));
+  const recorded = state.appliedEvents.length;
+  expect(state.appliedEvents).toEqual(history.events.slice(0, recorded));
+  expect(state.appliedEvents.map((event) => event.seq)).toEqual(oneTo(recorded));
+  // The cursor is on the last event received: one before an OrderFulfilled the consumer appended itself.
+  const appendedLast =
+    subscription === 'fulfillment.fifo' && state.appliedEvents.at(-1)?.type === 'OrderFulfilled';
+  expect(state.applied).toBe(appendedLast ? recorded - 1 : recorded);
   for (const record of state.activity) expect(record).toEqual(reference.activity[record.seq - 1]);
-  const once = bySeq(dropRepeats(state.activity));
-  expect(once.slice(0, state.applied)).toEqual(reference.activity.slice(0, state.applied));
+  const once = inSeqOrder(dropRepeats(state.activity));
+  expect(once.slice(0, recorded)).toEqual(reference.activity.slice(0, recorded));
 }
 
 /** The acceptance criteria of a run: it drains, and ends as in-order, once-only application. */
-function assessOutcome(history: OrderHistory, { drained, left, state }: Outcome): void {
+function assessOutcome(
+  history: OrderHistory,
+  { drained, left, state }: Outcome,
+  subscription: Subscription = 'every event',
+): void {
   const reference = inOrderOnce(history);
 
   expect(left, 'messages left in the DLQ and the queue, by seq').toEqual([]);
   expect(drained).toBe(true);
-  assessSafety(history, state);
-  expect(state.applied).toBe(reference.applied);
+  assessSafety(history, state, subscription);
   expect(state.appliedEvents).toEqual(reference.appliedEvents);
   expect(state.appliedEvents).toEqual(history.events);
   const last = state.appliedEvents.at(-1);
   expect(last === undefined ? undefined : statusChangeOf(last).status).toBe(history.order.status);
   // A consumer of the stream that drops repeats by eventId gets exactly one record per event.
   const once = dropRepeats(state.activity);
-  expect(bySeq(once)).toEqual(reference.activity);
+  expect(inSeqOrder(once)).toEqual(reference.activity);
   expect(once.map((record) => record.eventId).sort()).toEqual(
     history.events.map((event) => event.eventId).sort(),
   );
@@ -432,13 +482,14 @@ const deliveryProperty = (rules: Rules, onOutcome: (outcome: Outcome) => void = 
   fc.property(orderHistoryArb, scheduleArb, (history, schedule) => {
     const outcome = simulate(history, schedule, rules);
     onOutcome(outcome);
-    assessOutcome(history, outcome);
+    assessOutcome(history, outcome, rules.subscription);
   });
 
 /** Applies any event newer than the cursor: a later event that overtakes its predecessor gets applied. */
-const applyAnyNewer: Decide = (applied, seq) => (seq > applied ? { kind: 'apply' } : { kind: 'duplicate' });
+const applyAnyNewer: Decide = (applied, { seq }) =>
+  seq > applied ? { kind: 'apply' } : { kind: 'duplicate' };
 /** Acknowledges a gap instead of failing it: the event that arrives early is lost. */
-const acknowledgeGaps: Decide = (applied, seq) =>
+const acknowledgeGaps: Decide = (applied, { seq }) =>
   seq === applied + 1 ? { kind: 'apply' } : { kind: 'duplicate' };
 /** Trusts the queue to deliver exactly once: applies every delivery. */
 const trustTheQueue: Decide = () => ({ kind: 'apply' });
@@ -484,7 +535,7 @@ describe('a consumer driven by decideSequence over SQS FIFO with retries and DLQ
     fc.assert(
       fc.property(orderHistoryArb, scheduleArb, (history, schedule) => {
         // Act
-        const { state } = simulate(history, schedule, { decide: decideSequence, redriveOrder: 'dlq' });
+        const { state } = simulate(history, schedule, { ...SEQUENCING, redriveOrder: 'dlq' });
 
         // Assess
         assessSafety(history, state);
@@ -543,7 +594,7 @@ describe('a consumer driven by decideSequence over SQS FIFO with retries and DLQ
     };
 
     // Act
-    const outcome = simulate(history, schedule, { decide: decideSequence, redriveOrder: order });
+    const outcome = simulate(history, schedule, { ...SEQUENCING, redriveOrder: order });
 
     // Assess
     expect(outcome.counters.gaps).toBeGreaterThanOrEqual(5);
@@ -613,5 +664,110 @@ describe('a consumer driven by decideSequence over SQS FIFO with retries and DLQ
     assessOutcome(history, sequenced);
     expect(broken.state).not.toEqual(sequenced.state);
     expect(() => assessOutcome(history, broken)).toThrow();
+  });
+});
+
+describe('processOrder on fulfillment.fifo, which never receives the OrderFulfilled it appends (decideFulfillmentSequence)', () => {
+  it.each<
+    [name: string, applied: number, event: Pick<OrderEvent, 'type' | 'seq'>, expected: SequenceDecision]
+  >([
+    [
+      'applies the OrderShipped two seqs after the payment',
+      2,
+      { type: 'OrderShipped', seq: 4 },
+      { kind: 'apply' },
+    ],
+    [
+      'applies the OrderShipped right after an OrderFulfilled it received',
+      3,
+      { type: 'OrderShipped', seq: 4 },
+      { kind: 'apply' },
+    ],
+    [
+      'applies the OrderDelivered right after the OrderShipped',
+      4,
+      { type: 'OrderDelivered', seq: 5 },
+      { kind: 'apply' },
+    ],
+    ['acknowledges an OrderShipped it applied', 4, { type: 'OrderShipped', seq: 4 }, { kind: 'duplicate' }],
+    [
+      'asks for the payment before an OrderShipped',
+      1,
+      { type: 'OrderShipped', seq: 4 },
+      { kind: 'gap', expected: 2 },
+    ],
+    [
+      'asks for the OrderShipped before an OrderDelivered',
+      2,
+      { type: 'OrderDelivered', seq: 5 },
+      { kind: 'gap', expected: 3 },
+    ],
+    [
+      'keeps the plain rule for any other event two seqs on',
+      1,
+      { type: 'OrderCancelled', seq: 3 },
+      { kind: 'gap', expected: 2 },
+    ],
+  ])('%s', (_name, applied, event, expected) => {
+    expect(decideFulfillmentSequence(applied, event)).toEqual(expected);
+  });
+
+  it('ends as in-order, once-only recording for any duplicates and any redelivery order, shipped and delivered orders included', () => {
+    // Prepare
+    let shippedAfterFulfilment = 0;
+    const tally = ({ state }: Outcome) => {
+      if (state.appliedEvents.some((event) => event.type === 'OrderShipped')) shippedAfterFulfilment += 1;
+    };
+
+    // Act and assess
+    fc.assert(deliveryProperty(FULFILLMENT, tally), { numRuns: 300 });
+
+    // Assess: the histories did ship orders after their fulfilment
+    expect(shippedAfterFulfilment).toBeGreaterThan(0);
+  });
+
+  it('never records a status change out of order or twice, whatever order the DLQ is redriven in', () => {
+    fc.assert(
+      fc.property(orderHistoryArb, scheduleArb, (history, schedule) => {
+        // Act
+        const { state } = simulate(history, schedule, { ...FULFILLMENT, redriveOrder: 'dlq' });
+
+        // Assess
+        assessSafety(history, state, 'fulfillment.fifo');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each<{ name: string; rules: Rules; drains: boolean }>([
+    { name: 'records the whole life with decideFulfillmentSequence', rules: FULFILLMENT, drains: true },
+    {
+      name: 'leaves the OrderShipped stuck with the plain rule, waiting for an OrderFulfilled that never comes',
+      rules: { ...FULFILLMENT, decide: bySeq(decideSequence) },
+      drains: false,
+    },
+  ])('$name', ({ rules, drains }) => {
+    // Prepare: paid, fulfilled, shipped and delivered, each event published and received as it happens
+    const history = historyOf(['pay', 'fulfil', 'ship', 'deliver']);
+    const schedule: Schedule = {
+      maxReceiveCount: 5,
+      operations: history.events.flatMap(() => [{ kind: 'publish' } as const, receive(10)]),
+    };
+
+    // Act
+    const outcome = simulate(history, schedule, rules);
+
+    // Assess
+    if (drains) {
+      assessOutcome(history, outcome, 'fulfillment.fifo');
+      expect(outcome.state.applied).toBe(5);
+    } else {
+      expect({ drained: outcome.drained, left: outcome.left }).toEqual({ drained: false, left: [4, 5] });
+      expect(outcome.state.appliedEvents.map((event) => event.type)).toEqual([
+        'OrderPlaced',
+        'OrderPaid',
+        'OrderFulfilled',
+      ]);
+    }
   });
 });
