@@ -41,6 +41,8 @@ const ORDER_B = '7d8e9f0a-1b2c-4d3e-9f4a-5b6c7d8e9f0a';
 const PLACED = activityRecord({ status: 'PLACED' });
 const PAID = activityRecord({ status: 'PAID' });
 const FULFILLED = activityRecord({ status: 'FULFILLED' });
+const SHIPPED = activityRecord({ status: 'SHIPPED' });
+const DELIVERED = activityRecord({ status: 'DELIVERED' });
 const STATUS_TOPIC = `orders/cust_42/${ACTIVITY_ORDER_ID}/status`;
 const OTHER_PLACED = activityRecord({ status: 'PLACED', orderId: ORDER_B });
 const OTHER_PAID = activityRecord({ status: 'PAID', orderId: ORDER_B });
@@ -365,6 +367,87 @@ describe('notifyCustomer (order-activity → orders/{customerId}/{orderId}/statu
         ],
       ]);
     });
+  });
+
+  it('publishes SHIPPED and DELIVERED like every status, in the order they happened', async () => {
+    // Prepare
+    const container = await coldStart(IOT_DATA_ENDPOINT);
+
+    // Act
+    const response = await invoke(
+      container,
+      kinesisEvent(activityRecords([FULFILLED, SHIPPED, DELIVERED], 3)),
+    );
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(iotPublishes(iotData)).toEqual([
+      { topic: STATUS_TOPIC, qos: 1, payload: statusMessage(FULFILLED) },
+      {
+        topic: STATUS_TOPIC,
+        qos: 1,
+        payload: { orderId: ACTIVITY_ORDER_ID, status: 'SHIPPED', seq: 4, occurredAt: SHIPPED.occurredAt },
+      },
+      {
+        topic: STATUS_TOPIC,
+        qos: 1,
+        payload: {
+          orderId: ACTIVITY_ORDER_ID,
+          status: 'DELIVERED',
+          seq: 5,
+          occurredAt: DELIVERED.occurredAt,
+        },
+      },
+    ]);
+  });
+
+  it('holds DELIVERED back while the SHIPPED before it is throttled, and reports both', async () => {
+    // Prepare
+    const container = await coldStart(IOT_DATA_ENDPOINT);
+    throttlePublishOf(SHIPPED);
+    const [shipped, delivered] = activityRecords([SHIPPED, DELIVERED], 4);
+    if (shipped === undefined || delivered === undefined) throw new Error('No records');
+
+    // Act
+    const response = await invoke(container, kinesisEvent([shipped, delivered]));
+
+    // Assess
+    expect(response).toEqual(failures(shipped, delivered));
+    expect(iotPublishes(iotData).map(({ payload }) => payload)).not.toContainEqual(statusMessage(DELIVERED));
+  });
+
+  it('publishes the sample event of events/notify-customer-shipped.json: the order shipped, then delivered', async () => {
+    // Prepare
+    const container = await coldStart(IOT_DATA_ENDPOINT);
+    const event = kinesisSample('notify-customer-shipped.json');
+
+    // Act
+    const response = await invoke(container, event);
+
+    // Assess
+    expect(response).toEqual(NO_FAILURES);
+    expect(iotPublishes(iotData)).toEqual([
+      {
+        topic: STATUS_TOPIC,
+        qos: 1,
+        payload: {
+          orderId: ACTIVITY_ORDER_ID,
+          status: 'SHIPPED',
+          seq: 4,
+          occurredAt: '2024-05-01T10:01:40.000Z',
+        },
+      },
+      {
+        topic: STATUS_TOPIC,
+        qos: 1,
+        payload: {
+          orderId: ACTIVITY_ORDER_ID,
+          status: 'DELIVERED',
+          seq: 5,
+          occurredAt: '2024-05-01T10:02:30.000Z',
+        },
+      },
+    ]);
   });
 
   it('publishes the sample event of events/notify-customer.json', async () => {
