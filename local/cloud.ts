@@ -139,6 +139,8 @@ export interface LocalCloud {
   pendingSnsDeliveries(): number;
   /** HTTP requests each emulator has served since the start (the local cloud's own included). */
   emulatorRequests(): EmulatorRequests;
+  /** How many messages fired each IoT topic rule since the start, by rule name. */
+  topicRulesFired(): Record<string, number>;
   /**
    * The legacy broker's URL with its user (the template's secret), as the ERP connects: `undefined` when it does
    * not run (`legacyBroker` off, or RabbitMQ not installed).
@@ -240,15 +242,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log,
     });
     stoppers.push(async () => asyncInvoker.stop());
+    let rulesEngine: ReturnType<typeof startRulesEngine> | undefined;
     if (stack.topicRules.length > 0) {
-      const rulesEngine = startRulesEngine({
+      rulesEngine = startRulesEngine({
         broker: emulators.mqtt.broker,
         rules: stack.topicRules,
         invokeAsync: (functionName, event) => asyncInvoker.invokeAsync(functionName, event),
         sqs: clients.sqs,
         log,
       });
-      stoppers.push(async () => rulesEngine.stop());
+      const started = rulesEngine;
+      stoppers.push(async () => started.stop());
     }
 
     const pollerSqs =
@@ -385,6 +389,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         kinesis: emulators.kinesis.requests(),
         iotData: emulators.iotData.requests(),
       }),
+      topicRulesFired: () => rulesEngine?.stats().fired ?? {},
       legacyBrokerUrl: theBroker?.url,
       stop,
     };

@@ -19,7 +19,12 @@ import { ANY_FREE_PORTS } from '../../local/listen-ports.js';
 export async function startTestCloud(
   options: Pick<
     LocalCloudOptions,
-    'functionEnvironment' | 'maxVisibilityTimeoutSeconds' | 'signingKey' | 'functionLogFile' | 'legacyBroker'
+    | 'functionEnvironment'
+    | 'maxVisibilityTimeoutSeconds'
+    | 'signingKey'
+    | 'functionLogFile'
+    | 'legacyBroker'
+    | 'asyncRetryDelaysMs'
   > = {},
 ): Promise<{ cloud: LocalCloud; logs: string[] }> {
   const logs: string[] = [];
