@@ -183,7 +183,7 @@ export async function readWindowFigures(
         TableName: tableName,
         ConsistentRead: true,
         FilterExpression: 'begins_with(pk, :window)',
-        ProjectionExpression: 'pk, #region, placed, paid, cancelled, fulfilled, revenue',
+        ProjectionExpression: 'pk, #region, placed, paid, cancelled, fulfilled, shipped, delivered, revenue',
         ExpressionAttributeNames: { '#region': 'region' },
         ExpressionAttributeValues: { ':window': { S: 'WINDOW#' } },
         ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
@@ -198,6 +198,8 @@ export async function readWindowFigures(
         paid: sum.paid + numberOf(item.paid),
         cancelled: sum.cancelled + numberOf(item.cancelled),
         fulfilled: sum.fulfilled + numberOf(item.fulfilled),
+        shipped: sum.shipped + numberOf(item.shipped),
+        delivered: sum.delivered + numberOf(item.delivered),
         revenue: sum.revenue + numberOf(item.revenue),
       });
     }

@@ -281,6 +281,8 @@ export function sameFigures(a: WindowFigures, b: WindowFigures): boolean {
     a.paid === b.paid &&
     a.cancelled === b.cancelled &&
     a.fulfilled === b.fulfilled &&
+    a.shipped === b.shipped &&
+    a.delivered === b.delivered &&
     a.revenue === b.revenue
   );
 }

@@ -133,6 +133,8 @@ describe('analytics and notifications on the local cloud', () => {
       paid: 1,
       cancelled: 1,
       fulfilled: 0,
+      shipped: 0,
+      delivered: 0,
       revenue: 4500,
     });
   });
