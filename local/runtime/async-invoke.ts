@@ -105,12 +105,12 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     const outcome = await invoke(functionName, event);
     if (outcome.status === 'ok') return finish();
     if (attempts > config.maximumRetryAttempts) {
-      await giveUp(config, event, requestId, attempts, 'RetriesExhausted', outcome).catch(report);
+      await giveUp(config, event, requestId, attempts, 'RetriesExhausted', outcome).catch(reportGiveUp);
       return finish();
     }
     const delay = retryDelaysMs[attempts - 1] ?? retryDelaysMs.at(-1) ?? 0;
     if (now() + delay - acceptedAt > config.maximumEventAgeSeconds * 1000) {
-      await giveUp(config, event, requestId, attempts, 'EventAgeExceeded', outcome).catch(report);
+      await giveUp(config, event, requestId, attempts, 'EventAgeExceeded', outcome).catch(reportGiveUp);
       return finish();
     }
     const timer = setTimeout(() => {
@@ -125,6 +125,10 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
   };
   const report = (error: unknown) => {
     finish();
+    log(`asynchronous invocation failed in the local cloud: ${error}`);
+  };
+  // The event is finished by its caller either way: only said, not counted again.
+  const reportGiveUp = (error: unknown) => {
     log(`asynchronous invocation failed in the local cloud: ${error}`);
   };
 
