@@ -516,11 +516,11 @@ describe('provisionStack', () => {
 
   it('warns once about a resource type it cannot provide and still names it', () => {
     // Assess
-    expect(stack.warnings).toEqual(['local cloud: not provided locally: AWS::IoT::TopicRule (NotifyRule)']);
-    expect(stack.resources.NotifyRule).toEqual({
-      type: 'AWS::IoT::TopicRule',
-      ref: 'NotifyRule',
-      attributes: { Arn: arn('iot', 'NotifyRule') },
+    expect(stack.warnings).toEqual(['local cloud: not provided locally: AWS::IoT::Thing (ScannerThing)']);
+    expect(stack.resources.ScannerThing).toEqual({
+      type: 'AWS::IoT::Thing',
+      ref: 'ScannerThing',
+      attributes: { Arn: arn('iot', 'ScannerThing') },
     });
     expect(stack.resources.AggregateAnalyticsLambdaPermissionIot?.type).toBe('AWS::Lambda::Permission');
   });
