@@ -161,6 +161,8 @@ describe('npm run replay on the local cloud', () => {
       windowEnd: '2026-02-01T10:01:00.000Z',
       region: REGION,
       ...exact,
+      shipped: 0,
+      delivered: 0,
     });
     expect(await windowFigures()).toEqual(exact);
   }, 90_000);
