@@ -15,6 +15,12 @@ import { defaultPorts, ENDPOINT_VARIABLES, type LocalCloudPorts } from './listen
 import { openFunctionLog } from './logs/function-log.js';
 import { readableLine } from './logs/readable-line.js';
 import {
+  createPipelineCounters,
+  createStreamCounter,
+  queuesOfStack,
+  readPipelineStatus,
+} from './pipeline-status.js';
+import {
   deadLettersOf,
   type MonitoredSource,
   startEventSourceMonitor,
@@ -176,7 +182,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   try {
     const faults: CloudFaults | undefined =
       options.faults === undefined ? undefined : await createCloudFaults(options.faults, { log });
-    const emulators = await startEmulators(ports, region, { sqsSnsStores: faults?.snsDelivery.stores });
+    const counters = createPipelineCounters();
+    const emulators = await startEmulators(ports, region, {
+      sqsSnsStores: faults?.snsDelivery.stores,
+      onSqsSnsRequest: (body, target) => counters.snsRequest(body, target),
+    });
+    emulators.mqtt.broker.on('publish', (packet) => counters.mqttPublished(packet.topic));
     stoppers.push(() => emulators.close());
     const clients = createLocalClients(endpointsOf(emulators), region);
     stoppers.push(async () => clients.destroy());
@@ -332,7 +343,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       stoppers.push(async () => monitor.stop());
     }
 
+    const streamName = stack.eventSources.find((source) => source.kind === 'kinesis')?.streamName;
+    const queues = queuesOfStack(stack.resources, packaged.deadLetterQueues);
+    const streamRecords =
+      streamName === undefined ? async () => 0 : createStreamCounter(clients.kinesis, streamName);
     const httpApi = await startHttpApi({
+      pipelineStatus: () =>
+        readPipelineStatus({
+          queues,
+          streamName: streamName ?? '',
+          sqs: clients.sqs,
+          streamRecords,
+          counters: () => counters.snapshot(),
+        }),
+      onRouteAnswered: (statusCode) => counters.httpAnswered(statusCode),
       port: ports.http,
       routes: stack.routes,
       invoke: (functionName, event) => runtime.invoke(functionName, event),

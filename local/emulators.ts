@@ -56,14 +56,24 @@ export async function startSqsSns(
   port: number,
   region: string,
   stores?: BuildAppOptions['stores'],
+  onRequest?: SqsSnsRequestListener,
 ): Promise<RunningService> {
   const app = buildApp({ logger: false, defaultRegion: region, ...(stores === undefined ? {} : { stores }) });
+  if (onRequest !== undefined) {
+    // After parsing, before fauxqs handles it: what `/_local/pipeline` counts SNS publishes with.
+    app.addHook('preHandler', async (request) => {
+      onRequest(request.body, request.headers['x-amz-target']?.toString());
+    });
+  }
   const requests = requestCounter(app.server);
   await app.listen({ host: HOST, port });
   const address = app.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
   return { port: bound, endpoint: endpointOf(bound), requests, close: () => app.close() };
 }
+
+/** Sees each request to fauxqs: its parsed body and `X-Amz-Target` header (JSON protocol), if any. */
+export type SqsSnsRequestListener = (body: unknown, target: string | undefined) => void;
 
 /** dynalite 4.0.0, in memory, with no artificial table-creation delay. No transactions, no TTL. */
 export async function startDynamoDb(port: number): Promise<RunningService> {
@@ -120,7 +130,10 @@ export async function startMqttBroker(port: number, wsPort: number): Promise<Mqt
 export async function startEmulators(
   ports: EmulatorPorts,
   region: string,
-  { sqsSnsStores }: { sqsSnsStores?: BuildAppOptions['stores'] } = {},
+  {
+    sqsSnsStores,
+    onSqsSnsRequest,
+  }: { sqsSnsStores?: BuildAppOptions['stores']; onSqsSnsRequest?: SqsSnsRequestListener } = {},
 ): Promise<Emulators> {
   const started: Array<{ close(): Promise<void> }> = [];
   const track = async <T extends { close(): Promise<void> }>(service: Promise<T>): Promise<T> => {
@@ -130,7 +143,7 @@ export async function startEmulators(
   };
   try {
     const [sqsSns, dynamodb, kinesis, mqtt] = await Promise.all([
-      track(startSqsSns(ports.sqsSns, region, sqsSnsStores)),
+      track(startSqsSns(ports.sqsSns, region, sqsSnsStores, onSqsSnsRequest)),
       track(startDynamoDb(ports.dynamodb)),
       track(startKinesis(ports.kinesis)),
       track(startMqttBroker(ports.mqtt, ports.mqttWs)),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { JSONWebKeySet } from 'jose';
 import { close, endpointOf, listen, readBody } from '../net.js';
+import { PIPELINE_STATUS_PATH } from '../pipeline-status.js';
 import type { InvokeFunction, InvokeOutcome } from '../runtime/types.js';
 import type { LocalRoute } from '../template/model.js';
 import { authorizeRequest } from './jwt-authorizer.js';
@@ -29,6 +30,13 @@ export interface HttpApiOptions {
    * `GET /.well-known/jwks.json` (a local-only path: a deployed API leaves keys to its issuer).
    */
   jwks: JSONWebKeySet;
+  /**
+   * `GET /_local/pipeline`'s answer (see `local/pipeline-status.ts`): routed before the API's routes. Not part of the
+   * deployed API: a local-cloud-only status of the pipeline (counts, no order data), open to any origin, no token.
+   */
+  pipelineStatus?: () => Promise<unknown>;
+  /** Told the status of every answer of an API route (not the local-only paths): the pipeline's HTTP counter. */
+  onRouteAnswered?: (statusCode: number) => void;
 }
 
 /** Where the local HTTP API serves the public keys of its tokens. */
@@ -141,6 +149,28 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     const queryStart = url.indexOf('?');
     const encodedPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const rawQueryString = queryStart < 0 ? '' : (url.slice(queryStart + 1).split('#')[0] ?? '');
+    // Local cloud only, not part of the deployed API: the pipeline's status, before the API's routes. It exposes no
+    // order data (counts only), so it needs no token, and any origin may GET it (a dashboard page reads it).
+    if (options.pipelineStatus !== undefined && encodedPath === PIPELINE_STATUS_PATH) {
+      const cors = {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET',
+        'cache-control': 'no-store',
+      };
+      if (request.method === 'OPTIONS') {
+        return send(response, requestId, { statusCode: 204, headers: cors, body: Buffer.alloc(0) });
+      }
+      if (request.method !== 'GET') {
+        const reply = jsonMessage(405, 'Method Not Allowed');
+        return send(response, requestId, { ...reply, headers: { ...reply.headers, ...cors, allow: 'GET' } });
+      }
+      const status = await options.pipelineStatus();
+      return send(response, requestId, {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json', ...cors },
+        body: Buffer.from(JSON.stringify(status)),
+      });
+    }
     const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
     if (body === undefined) return send(response, requestId, jsonMessage(413, 'Request Entity Too Large'));
 
@@ -196,8 +226,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         errorMessage: 'the invocation failed',
       }),
     );
-    if (outcome === 'timeout') return send(response, requestId, jsonMessage(503, 'Service Unavailable'));
-    send(response, requestId, toHttpResponse(outcome));
+    const reply = outcome === 'timeout' ? jsonMessage(503, 'Service Unavailable') : toHttpResponse(outcome);
+    options.onRouteAnswered?.(reply.statusCode);
+    send(response, requestId, reply);
   };
 
   const server = createServer((request, response) => {
