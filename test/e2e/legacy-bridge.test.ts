@@ -177,15 +177,30 @@ describe.runIf(installed)('the ERP bridge, against a real RabbitMQ broker', () =
     // Act
     await publish(erpOrder('ACME', erpOrderNo), messageId);
     await publish(erpOrder('ACME', erpOrderNo), messageId);
-    const marker = `PO-${randomUUID().slice(0, 8)}`;
-    await publish(erpOrder('ACME', marker), `msg-${marker}`);
-    // legacy.orders is consumed in order: once the later message's order is placed, both copies were imported.
-    await waitFor(() => statusesOf(marker).length > 0, {
+    // Both copies imported: the function logged the first as placed and the second as already placed.
+    const importsOf = async () =>
+      (await readFunctionLog(join(logDir, 'functions.ndjson')))
+        .filter(({ fn, line }) => fn.endsWith('-importLegacyOrder') && line.includes(messageId))
+        .map(({ line }) =>
+          line.includes('ERP order already placed')
+            ? 'already placed'
+            : line.includes('ERP order placed')
+              ? 'placed'
+              : 'other',
+        )
+        .filter((kind) => kind !== 'other');
+    await waitFor(async () => (await importsOf()).length >= 2, {
       timeoutMs: 30_000,
-      description: `the order of ${marker}`,
+      intervalMs: 200,
+      description: `both copies of ${messageId} imported`,
+    });
+    await waitFor(() => statusesOf(erpOrderNo).length > 0, {
+      timeoutMs: 30_000,
+      description: `the PLACED status of ${erpOrderNo}`,
     });
 
     // Assess
+    expect(await importsOf()).toEqual(['placed', 'already placed']);
     const statuses = statusesOf(erpOrderNo);
     expect(new Set(statuses.map(({ body }) => body.orderId)).size).toBe(1);
     expect(distinctStatusesOf(erpOrderNo).map(({ body }) => body.status)).toEqual(['PLACED']);
