@@ -511,17 +511,8 @@ function functionOutputOf(
 }
 
 /** A secret of the stack by its ARN or its name, as Secrets Manager finds it. */
-function secretNamed(secrets: readonly LocalSecret[], secretId: string) {
-  const secret = secrets.find((candidate) => candidate.arn === secretId || candidate.name === secretId);
-  return secret === undefined
-    ? undefined
-    : {
-        arn: secret.arn,
-        name: secret.name,
-        secretString: secret.secretString,
-        versionId: secret.versionId,
-        createdDate: secret.createdDate,
-      };
+function secretNamed(secrets: readonly LocalSecret[], secretId: string): LocalSecret | undefined {
+  return secrets.find((candidate) => candidate.arn === secretId || candidate.name === secretId);
 }
 
 /** The `{ username, password }` of a broker secret (what Lambda's BASIC_AUTH reads). */
