@@ -8,6 +8,7 @@ import { signLocalToken } from './auth/local-token.js';
 import { type LocalSigningKey, loadOrCreateSigningKey } from './auth/signing-key.js';
 import { createLocalClients, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, type LocalClients } from './aws-clients.js';
 import { type CloudFaults, createCloudFaults } from './chaos/cloud-faults.js';
+import { createDashboardSite, DASHBOARD_PATH } from './dashboard/dashboard-site.js';
 import { type Emulators, startEmulators } from './emulators.js';
 import { startHttpApi } from './http-api/http-api-server.js';
 import { startRulesEngine } from './iot/rules-engine.js';
@@ -34,8 +35,9 @@ import {
   createFunctionRuntime,
   DEFAULT_FUNCTION_CONCURRENCY,
   type FunctionOutput,
+  type FunctionRuntime,
 } from './runtime/function-runtime.js';
-import { startLambdaApi } from './runtime/lambda-api.js';
+import { type FunctionConfigurations, startLambdaApi } from './runtime/lambda-api.js';
 import { startSecretsManagerShim } from './secrets/secrets-manager-shim.js';
 import { type StackBrokers, startStackBrokers } from './stack-brokers.js';
 import type { LocalSecret, ProvisionedStack } from './template/model.js';
@@ -357,6 +359,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           counters: () => counters.snapshot(),
         }),
       onRouteAnswered: (statusCode) => counters.httpAnswered(statusCode),
+      localSite: {
+        home: DASHBOARD_PATH,
+        ...createDashboardSite({
+          mqttWs: () => emulators.mqtt.wsUrl,
+          issueToken: (sub) => {
+            const { issuer, audience } = theJwtAuthorizer(packaged);
+            return signLocalToken(signingKey, { sub, issuer, audience: audience[0] as string });
+          },
+        }),
+      },
       port: ports.http,
       routes: stack.routes,
       invoke: (functionName, event) => runtime.invoke(functionName, event),
@@ -372,6 +384,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       invoke: (functionName, event) => runtime.invoke(functionName, event),
       invokeAsync: (functionName, event) => asyncInvoker.invokeAsync(functionName, event),
       log,
+      configurations: functionConfigurations(runtime, localEnvironment(endpoints), stack),
     });
     stoppers.push(() => lambdaApi.close());
 
@@ -491,6 +504,33 @@ function localEnvironment(
     for (const name of names) variables[name] = endpoints[service as keyof typeof endpoints];
   }
   return variables;
+}
+
+/**
+ * The Lambda API's view of the functions' configuration: their variables without the local cloud's plumbing (the
+ * endpoints and dummy credentials every function gets), which an update keeps, as it keeps the broker's real port.
+ */
+function functionConfigurations(
+  runtime: FunctionRuntime,
+  plumbing: Readonly<Record<string, string>>,
+  stack: Pick<ProvisionedStack, 'brokers'>,
+): FunctionConfigurations {
+  return {
+    get(functionName) {
+      const fn = runtime.configuration(functionName);
+      const environment = Object.fromEntries(
+        Object.entries(fn.environment).filter(([name]) => !(name in plumbing)),
+      );
+      return { ...fn, environment };
+    },
+    replaceEnvironment(functionName, variables) {
+      runtime.replaceEnvironment(functionName, {
+        ...variables,
+        ...plumbing,
+        ...brokerEnvironment(variables, stack),
+      });
+    },
+  };
 }
 
 /** Where the functions' lines go: the console (readable), a callback, a log file for `npm run trace`, or nowhere. */

@@ -131,6 +131,8 @@ export class ExecutionEnvironment {
   private running: RunningInvocation | undefined;
   /** From the moment an invocation is handed over (it may still wait for init) until it has settled. */
   private inUse = false;
+  /** The worker has ended (crashed, exited, terminated): nothing can run in it any more. */
+  private workerEnded = false;
   private initFailure: ErrorReport | undefined;
   private crash: ErrorReport | undefined;
   private readonly initTimer: NodeJS.Timeout;
@@ -185,19 +187,25 @@ export class ExecutionEnvironment {
     try {
       await this.initialised;
       if (this.initFailure !== undefined) return failed(this.initFailure);
-      if (this.state === 'retired') return failed(this.crash ?? exitError(randomUUID(), 0));
+      // Retired while this invocation waited for init (a configuration update): it still runs here, as Lambda
+      // lets an environment finish what it was handed; only an ended worker cannot run it.
+      if (this.workerEnded) return failed(this.crash ?? exitError(randomUUID(), 0));
       return await new Promise<InvokeOutcome>((resolve) => this.dispatch(event, resolve));
     } finally {
       this.inUse = false;
+      if (this.state === 'retired' && this.running === undefined) void this.worker.terminate();
     }
   }
 
-  /** Takes no new invocation; the worker ends once the running one (if any) has finished. */
+  /**
+   * Takes no new invocation; the worker ends once the invocation it was handed (if any, even one still waiting for
+   * init) has finished.
+   */
   retire(): void {
     if (this.state === 'retired') return;
     this.state = 'retired';
     this.options.onRetired(this);
-    if (this.running === undefined) void this.worker.terminate();
+    if (this.running === undefined && !this.inUse) void this.worker.terminate();
   }
 
   /** Fails what is running with `report` and terminates the worker. */
@@ -283,6 +291,7 @@ export class ExecutionEnvironment {
 
   /** The runtime process ended: what was in flight fails with the crash, or as `Runtime.ExitError`. */
   private onExit(code: number): void {
+    this.workerEnded = true;
     this.endInit();
     this.retire();
     if (this.running !== undefined)

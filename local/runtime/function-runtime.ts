@@ -68,6 +68,14 @@ export interface FunctionRuntime {
    * (`undefined` removes one).
    */
   updateEnvironment(functionName: string, variables: Record<string, string | undefined>): void;
+  /**
+   * Replaces a function's whole `Environment.Variables` (Lambda's UpdateFunctionConfiguration with `Environment`):
+   * idle environments are retired at once, busy ones after their invocation, so every invocation that starts
+   * afterwards runs in an environment cold-started with exactly these variables.
+   */
+  replaceEnvironment(functionName: string, variables: Readonly<Record<string, string>>): void;
+  /** The function as it is configured now (its `environment` as the last update left it). */
+  configuration(functionName: string): LocalFunction;
   /** Terminates every environment; invocations still running end as `Runtime.ExitError`. */
   close(): Promise<void>;
 }
@@ -319,6 +327,15 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): Function
       }
       pool.fn = { ...pool.fn, environment };
       pool.retireAll();
+    },
+    replaceEnvironment(functionName, variables) {
+      const pool = poolOf(functionName);
+      pool.fn = { ...pool.fn, environment: { ...variables } };
+      pool.retireAll();
+    },
+    configuration(functionName) {
+      const { fn } = poolOf(functionName);
+      return { ...fn, environment: { ...fn.environment } };
     },
     async close() {
       closed = true;

@@ -191,6 +191,26 @@ describe('createFunctionRuntime', () => {
     expect(after).toEqual({ status: 'ok', result: { SWITCH: null, KEPT: 'yes', ADDED: 'new' } });
   });
 
+  it('lets an invocation handed to a starting environment finish when an update retires it during init', async () => {
+    // Prepare
+    const fn = await packagedFunction('environment', {
+      name: 'orderflow-test-update-during-init',
+      environment: { SWITCH: 'old' },
+    });
+    const runtime = startRuntime([fn]);
+
+    // Act: the first invocation waits for the cold start while the update comes in.
+    const during = runtime.invoke(fn.name, { names: ['SWITCH'] });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    runtime.replaceEnvironment(fn.name, { SWITCH: 'new' });
+    const after = await runtime.invoke(fn.name, { names: ['SWITCH'] });
+
+    // Assess
+    expect(await during).toEqual({ status: 'ok', result: { SWITCH: 'old' } });
+    expect(after).toEqual({ status: 'ok', result: { SWITCH: 'new' } });
+    expect(runtime.configuration(fn.name).environment).toEqual({ SWITCH: 'new' });
+  });
+
   it('gives each function its own environment, without the host credentials', async () => {
     // Prepare
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'host-access-key');
