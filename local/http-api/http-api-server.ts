@@ -35,6 +35,14 @@ export interface HttpApiOptions {
    * deployed API: a local-cloud-only status of the pipeline (counts, no order data), open to any origin, no token.
    */
   pipelineStatus?: () => Promise<unknown>;
+  /**
+   * Local-only pages under `/_local/` (the dashboard, see `local/dashboard/dashboard-site.ts`): asked first, before the
+   * API's routes; `undefined` means not one of its paths. A browser asking for `/` (no route there) is sent to `home`.
+   */
+  localSite?: {
+    home: string;
+    answer(request: LocalSiteRequest): Promise<HttpResponse | undefined>;
+  };
   /** Told the status of every answer of an API route (not the local-only paths): the pipeline's HTTP counter. */
   onRouteAnswered?: (statusCode: number) => void;
 }
@@ -61,6 +69,17 @@ function decodePath(encoded: string): string {
 function newRequestId(): string {
   return `${randomBytes(11).toString('base64url')}=`;
 }
+
+export interface LocalSiteRequest {
+  method: string;
+  /** Without the query string, as sent. */
+  path: string;
+  headers: IncomingMessage['headers'];
+  body(): Promise<Buffer | undefined>;
+}
+
+/** The most a local page's request body may hold (a token request is a few bytes). */
+const MAX_LOCAL_BODY_BYTES = 16 * 1024;
 
 export interface HttpResponse {
   statusCode: number;
@@ -171,6 +190,15 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         body: Buffer.from(JSON.stringify(status)),
       });
     }
+    if (options.localSite !== undefined && encodedPath.startsWith('/_local/')) {
+      const reply = await options.localSite.answer({
+        method: request.method ?? 'GET',
+        path: encodedPath,
+        headers: request.headers,
+        body: () => readBody(request, MAX_LOCAL_BODY_BYTES),
+      });
+      if (reply !== undefined) return send(response, requestId, reply);
+    }
     const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
     if (body === undefined) return send(response, requestId, jsonMessage(413, 'Request Entity Too Large'));
 
@@ -184,6 +212,15 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         statusCode: 200,
         headers: { 'content-type': 'application/json' },
         body: Buffer.from(JSON.stringify(options.jwks)),
+      });
+    }
+    const browserAtRoot =
+      encodedPath === '/' && request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+    if (match === undefined && browserAtRoot && options.localSite !== undefined) {
+      return send(response, requestId, {
+        statusCode: 302,
+        headers: { location: options.localSite.home },
+        body: Buffer.alloc(0),
       });
     }
     if (match === undefined) return send(response, requestId, jsonMessage(404, 'Not Found'));
