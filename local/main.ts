@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { type LocalCloud, startLocalCloud } from './cloud.js';
+import { DASHBOARD_PATH } from './dashboard/dashboard-site.js';
 import { JWKS_PATH } from './http-api/http-api-server.js';
 import { FUNCTION_LOG_FILE } from './logs/function-log.js';
 import { NPM_START_PACKAGE_DIR, packageStack } from './package-stack.js';
@@ -61,6 +62,7 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
     '',
     `orderflow local cloud is up (${(elapsedMs / 1000).toFixed(1)} s) — everything on 127.0.0.1, no Docker, no AWS`,
     '',
+    `  Dashboard  ${endpoints.http}${DASHBOARD_PATH}   orders live, analytics, reviews, queue depths (open it in a browser)`,
     `  HTTP API   ${endpoints.http}`,
     ...routes.map((route) => `               ${route}`),
     `  MQTT       ${endpoints.mqtt}   (WebSocket ${endpoints.mqttWs})`,
@@ -86,6 +88,7 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
     '  npx serverless invoke local --stage local -f createOrder -p events/create-order.json',
     '  npm run trace -- <orderId>      every log line of one order, across the functions, in time order',
     '  npm run load -- --orders 300 --concurrency 10',
+    "  npm run demo                     a scripted story, step by step, with the pipeline's figures",
     ...(endpoints.amqp === undefined
       ? []
       : [

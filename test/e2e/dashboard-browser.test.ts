@@ -15,7 +15,6 @@ import {
   TEST_ARTIFACTS_DIR,
 } from '../support/browser.js';
 import { getJson, refOf, startTestCloud } from '../support/local-cloud.js';
-import { waitFor } from '../support/wait-for.js';
 
 /**
  * The dashboard in a real browser: headless Chromium (Debian's) driven by playwright-core against the page the local
