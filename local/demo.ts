@@ -1,6 +1,6 @@
 /**
  * `npm run demo [-- --start]`: a scripted story told against the running local cloud (`npm start`), or, with
- * `--start`, against one started in this process on free ports (the ERP bridge's broker off), with the pipeline's
+ * `--start`, against one started in this process on free ports (the ERP bridge's broker off: its step is skipped), with the pipeline's
  * live figures from `/_local/pipeline` and a summary table at the end; exit 0 only if every step behaved as told.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +11,8 @@ import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { startLocalCloud } from './cloud.js';
 import { consoleIo } from './commands/command.js';
 import { type DemoCloud, demoCommand } from './commands/demo-command.js';
+import { localBrokerUrl } from './commands/local-broker.js';
+import { localTargetOf, localTargetOfPackage } from './commands/local-target.js';
 import { ANY_FREE_PORTS, defaultPorts } from './listen-ports.js';
 import { HOST } from './net.js';
 import { NPM_START_PACKAGE_DIR, packageStack } from './package-stack.js';
@@ -28,6 +30,9 @@ async function runningCloud(): Promise<DemoCloud> {
     http: `http://${HOST}:${ports.http}`,
     mqtt: `mqtt://${HOST}:${ports.mqtt}`,
     token: (sub, scopes) => signLocalToken(key, { sub, scopes, issuer, audience: audience[0] as string }),
+    target: async () => localTargetOfPackage(packaged),
+    // Not reachable (no broker, or no user to read): the ERP step is skipped.
+    legacyBrokerUrl: () => localBrokerUrl().catch(() => undefined),
     close: async () => undefined,
   };
 }
@@ -48,6 +53,8 @@ async function startedCloud(): Promise<DemoCloud> {
     http: cloud.endpoints.http,
     mqtt: cloud.endpoints.mqtt,
     token: (sub, scopes) => cloud.issueToken({ sub, scopes }),
+    target: async () => localTargetOf(cloud),
+    legacyBrokerUrl: async () => cloud.legacyBrokerUrl,
     close: async () => {
       await cloud.stop();
       await rm(packageDir, { recursive: true, force: true });

@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
+import { type ChannelModel, type ConsumeMessage, connect as connectAmqp } from 'amqplib';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { runRedrive } from '../../shared/app/redrive-dlq.js';
+import { LEGACY_STATUS_EXCHANGE } from '../../shared/core/legacy-status.js';
 import { PIPELINE_STATUS_PATH, type PipelineStatus } from '../pipeline-status.js';
 import { type CommandIo, EXIT, positiveIntegerOption, runCommand, UsageError } from './command.js';
+import { localRedrivePorts } from './local-redrive-ports.js';
+import type { LocalTarget } from './local-target.js';
 
 export const DEMO_USAGE = 'npm run demo [-- --start] [--timeout-ms 30000]';
 
@@ -14,6 +25,17 @@ export interface DemoCloud {
   mqtt: string;
   /** A token the HTTP API accepts for `sub` (with `scopes`). */
   token(sub: string, scopes?: readonly string[]): Promise<string>;
+  /**
+   * The cloud's AWS side as the commands reach it (its functions, SQS, DynamoDB, the Lambda API): the poison step
+   * changes a function's configuration and a queue's visibility timeout through it, and redrives with it. The demo
+   * closes it after the step.
+   */
+  target(): Promise<LocalTarget>;
+  /**
+   * The ERP bridge's broker (`amqp://user:pass@host:port`) when the cloud runs one, `undefined` when it does not;
+   * the demo checks that it answers before it tells the ERP step.
+   */
+  legacyBrokerUrl(): Promise<string | undefined>;
   /** Stops what the demo started (nothing for a running cloud). */
   close(): Promise<void>;
 }
@@ -28,6 +50,21 @@ export interface DemoStepResult {
   expected: string;
   observed: string;
   pass: boolean;
+  /** Not told at all (what it needs does not run): shown as SKIP, and does not fail the demo. */
+  skipped?: boolean;
+}
+
+/** PASS, FAIL or SKIP: how the summary shows a step. */
+export function resultOf(result: DemoStepResult): 'PASS' | 'FAIL' | 'SKIP' {
+  if (result.skipped) return 'SKIP';
+  return result.pass ? 'PASS' : 'FAIL';
+}
+
+/** The demo's exit code: 0 when every step passed or was skipped, and at least one passed. */
+export function demoExitCode(results: readonly DemoStepResult[]): number {
+  const passed =
+    results.every((result) => resultOf(result) !== 'FAIL') && results.some((result) => result.pass);
+  return passed ? EXIT.ok : EXIT.failed;
 }
 
 export function parseDemoArguments(argv: readonly string[]): { start: boolean; timeoutMs: number } {
@@ -69,7 +106,7 @@ export function figuresLine(status: PipelineStatus): string {
 export function summaryTable(results: readonly DemoStepResult[]): string {
   const rows = [
     ['step', 'expected', 'observed', 'result'],
-    ...results.map((r) => [r.step, r.expected, r.observed, r.pass ? 'PASS' : 'FAIL']),
+    ...results.map((r) => [r.step, r.expected, r.observed, resultOf(r)]),
   ];
   const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows
@@ -105,7 +142,7 @@ export function demoCommand(
         const results = await tellStory(cloud, mqtt, io, timeoutMs);
         io.out('');
         io.out(summaryTable(results));
-        return results.every((result) => result.pass) ? EXIT.ok : EXIT.failed;
+        return demoExitCode(results);
       } finally {
         await mqtt?.endAsync();
         await cloud.close();
@@ -169,9 +206,13 @@ async function tellStory(
   const statusOf = async (as: string, orderId: string) =>
     String((await call('GET', as, `/orders/${orderId}`)).body.status);
   /** Waits for `probe`, printing the pipeline's figures about every second; `undefined` after the timeout. */
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T | undefined> => {
+  const waitFor = async <T>(
+    what: string,
+    probe: () => Promise<T | undefined>,
+    waitMs = timeoutMs,
+  ): Promise<T | undefined> => {
     io.out(`  waiting for ${what} ...`);
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + waitMs;
     let lastPrint = 0;
     for (;;) {
       const value = await probe();
@@ -202,9 +243,16 @@ async function tellStory(
     io.out(`== ${results.length + 1}. ${title}`);
     io.out(`  doing: ${doing}`);
     io.out(`  expected: ${expected}`);
-    return (observed: string, pass: boolean) => {
-      io.out(`  observed: ${observed} → ${pass ? 'PASS' : 'FAIL'}`);
-      results.push({ step: title, expected, observed, pass });
+    return (observed: string, pass: boolean, skipped = false) => {
+      const result = {
+        step: title,
+        expected,
+        observed,
+        pass: pass && !skipped,
+        ...(skipped ? { skipped } : {}),
+      };
+      io.out(`  observed: ${observed} → ${resultOf(result)}`);
+      results.push(result);
     };
   };
 
@@ -335,5 +383,292 @@ async function tellStory(
       shipped === true && delivered === true && final === 'DELIVERED',
     );
   }
+  // 6. A poison message: the DLQ, the fix, the redrive.
+  {
+    const customer = `cust-demo-poison-${run}`;
+    const done = step(
+      'poison message and redrive',
+      `a bad release of processOrder fails every event of ${customer}; place and pay an order of ${customer}, ship the fix, then npm run redrive -- --queue fulfillment --order <its id>`,
+      'its events in the fulfillment DLQ after 5 receives, redriven in order after the fix, FULFILLED heard, none left in the DLQ',
+    );
+    const target = await cloud.target();
+    try {
+      const { observed, pass } = await poisonStep({
+        target,
+        customer,
+        run,
+        io,
+        waitFor,
+        placeAndPay,
+        heardStatus,
+        dlqWaitMs: Math.max(timeoutMs, POISON_DLQ_WAIT_MS),
+      });
+      done(observed, pass);
+    } catch (error) {
+      done(`the step broke: ${error instanceof Error ? error.message : String(error)}`, false);
+    } finally {
+      target.close();
+    }
+  }
+
+  // 7. An order from the legacy ERP, through the bridge's broker.
+  {
+    const account = `DEMO-${run.toUpperCase()}`;
+    const erpOrderNo = `PO-DEMO-${run}`;
+    const done = step(
+      'legacy ERP order',
+      `publish ERP order ${erpOrderNo} of account ${account} to legacy.orders (as npm run legacy -- send does)`,
+      `the order placed: PLACED heard on exchange ${LEGACY_STATUS_EXCHANGE}, routing key erp.${account}`,
+    );
+    const connection = await reachableBroker(cloud);
+    if (connection === undefined) {
+      done(SKIPPED_LEGACY, false, true);
+    } else {
+      try {
+        const { observed, pass } = await legacyStep(connection, { account, erpOrderNo, waitFor });
+        done(observed, pass);
+      } catch (error) {
+        done(`the step broke: ${error instanceof Error ? error.message : String(error)}`, false);
+      } finally {
+        await connection.close().catch(() => undefined);
+      }
+    }
+  }
   return results;
+}
+
+/** How long the poison step waits for its events to reach the DLQ (5 receives each, a few seconds apart). */
+const POISON_DLQ_WAIT_MS = 60_000;
+/** The visibility timeout the poison step gives fulfillment.fifo, so that 5 receives take seconds, not minutes. */
+const POISON_VISIBILITY_TIMEOUT_SECONDS = 2;
+const FAULT_SWITCH = 'ORDERFLOW_FAULT_CUSTOMER_ID';
+export const SKIPPED_LEGACY = "skipped (the ERP bridge's broker is not running)";
+
+type WaitFor = <T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  waitMs?: number,
+) => Promise<T | undefined>;
+
+interface PoisonStepInput {
+  target: LocalTarget;
+  customer: string;
+  run: string;
+  io: CommandIo;
+  waitFor: WaitFor;
+  placeAndPay(customerId: string): Promise<{ orderId: string; placed: number; paid: number }>;
+  heardStatus(orderId: string, status: string): boolean;
+  dlqWaitMs: number;
+}
+
+/**
+ * The poison step, told against any local cloud through its AWS APIs, as an operator would: the bad release is an
+ * UpdateFunctionConfiguration of processOrder (`ORDERFLOW_FAULT_CUSTOMER_ID`, read at cold start), the queue's
+ * visibility timeout is lowered with SetQueueAttributes, and both are put back as they were whatever happens.
+ */
+async function poisonStep(input: PoisonStepInput): Promise<{ observed: string; pass: boolean }> {
+  const { target, customer, io, waitFor } = input;
+  const { sqs, lambda } = target.clients;
+  const functionName = target.functions.find((fn) => fn.name.endsWith('-processOrder'))?.name;
+  const redriveEnvironment = target.functions.find((fn) => fn.name.endsWith('-redriveDlq'))?.environment;
+  const queueName = redriveEnvironment?.FULFILLMENT_QUEUE_NAME;
+  const dlqName = redriveEnvironment?.FULFILLMENT_DLQ_NAME;
+  if (functionName === undefined || queueName === undefined || dlqName === undefined) {
+    return { observed: 'the stack has no processOrder, or no fulfillment queue and DLQ', pass: false };
+  }
+  const urlOf = async (name: string) => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    if (QueueUrl === undefined) throw new Error(`no queue ${name}`);
+    return QueueUrl;
+  };
+  const queueUrl = await urlOf(queueName);
+  const dlqUrl = await urlOf(dlqName);
+  const depthOf = async (url: string) => {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  };
+  const { Attributes: queueAttributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'],
+    }),
+  );
+  const originalVisibility = queueAttributes.VisibilityTimeout ?? '30';
+  const maxReceiveCount = redrivePolicyOf(queueAttributes.RedrivePolicy)?.maxReceiveCount ?? 5;
+  const original = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  const originalVariables = { ...original.Environment?.Variables };
+  const configure = (variables: Record<string, string>) =>
+    lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: functionName,
+        Environment: { Variables: variables },
+      }),
+    );
+  const setVisibility = (seconds: string) =>
+    sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: seconds } }),
+    );
+
+  let functionRestored = false;
+  let visibilityChanged = false;
+  try {
+    io.out(
+      `  ${queueName} hides a failed message for ${originalVisibility} s (its visibility timeout) and moves it to the DLQ after ${maxReceiveCount} receives: ` +
+        `${maxReceiveCount} × ${originalVisibility} s. For this step it is lowered to ${POISON_VISIBILITY_TIMEOUT_SECONDS} s (SQS SetQueueAttributes), and put back afterwards.`,
+    );
+    visibilityChanged = true;
+    await setVisibility(String(POISON_VISIBILITY_TIMEOUT_SECONDS));
+    io.out(
+      `  the bad release: ${functionName} gets ${FAULT_SWITCH}=${customer} (Lambda UpdateFunctionConfiguration; read at cold start)`,
+    );
+    await configure({ ...originalVariables, [FAULT_SWITCH]: customer });
+    const dlqBefore = await depthOf(dlqUrl);
+    const { orderId, placed, paid } = await input.placeAndPay(customer);
+    io.out(
+      `  order ${orderId}: placed ${placed}, paid ${paid}; processOrder fails its OrderPlaced and OrderPaid`,
+    );
+    const inDlq = await waitFor(
+      `its 2 events in ${dlqName} (${maxReceiveCount} receives each, ${POISON_VISIBILITY_TIMEOUT_SECONDS} s apart)`,
+      async () => {
+        const added = (await depthOf(dlqUrl)) - dlqBefore;
+        return added >= 2 ? added : undefined;
+      },
+      input.dlqWaitMs,
+    );
+    if (inDlq === undefined) {
+      return {
+        observed: `order ${orderId}: its events did not reach the DLQ within ${input.dlqWaitMs / 1000} s`,
+        pass: false,
+      };
+    }
+    const heardBeforeFix = input.heardStatus(orderId, 'PLACED');
+    io.out(`  the fix ships: ${functionName} gets its configuration back, without ${FAULT_SWITCH}`);
+    await configure(originalVariables);
+    functionRestored = true;
+    io.out(`  npm run redrive -- --queue fulfillment --order ${orderId}`);
+    const report = await runRedrive(localRedrivePorts(target.functions, target.clients)('fulfillment'), {
+      queue: 'fulfillment',
+      orderId,
+      owner: `npm-run-demo-${input.run}`,
+    });
+    const redriven = report.moved.filter((message) => message.groupId === orderId);
+    io.out(`  redriven: ${redriven.map((message) => `seq ${message.seq}`).join(', ') || 'nothing'}`);
+    const fulfilled = await waitFor(`FULFILLED on orders/${customer}/${orderId}/status`, async () =>
+      input.heardStatus(orderId, 'FULFILLED') ? true : undefined,
+    );
+    const check = await runRedrive(localRedrivePorts(target.functions, target.clients)('fulfillment'), {
+      queue: 'fulfillment',
+      orderId,
+      dryRun: true,
+      owner: `npm-run-demo-${input.run}-check`,
+    });
+    const left =
+      check.moved.filter((message) => message.groupId === orderId).length +
+      check.unreadHeads.filter((message) => message.groupId === orderId).length;
+    const inOrder = redriven.map((message) => message.seq).join(',') === '1,2';
+    return {
+      observed: `order ${orderId}: ${inDlq} events in the DLQ, ${redriven.length} redriven${inOrder ? ' in order' : ''}, ${fulfilled ? 'FULFILLED' : 'not FULFILLED'}, ${left} left in the DLQ`,
+      pass:
+        placed === 201 &&
+        paid === 202 &&
+        !heardBeforeFix &&
+        inOrder &&
+        fulfilled === true &&
+        left === 0 &&
+        report.parked.every((message) => message.groupId !== orderId),
+    };
+  } finally {
+    const restored: string[] = [];
+    if (!functionRestored) {
+      await configure(originalVariables).then(
+        () => restored.push(`${functionName}'s configuration`),
+        (error: unknown) => io.err(`demo: could not restore ${functionName}'s configuration: ${error}`),
+      );
+    }
+    if (visibilityChanged) {
+      await setVisibility(originalVisibility).then(
+        () => restored.push(`${queueName}'s visibility timeout (${originalVisibility} s)`),
+        (error: unknown) => io.err(`demo: could not restore ${queueName}'s visibility timeout: ${error}`),
+      );
+    }
+    if (restored.length > 0) io.out(`  put back: ${restored.join(', ')}`);
+  }
+}
+
+function redrivePolicyOf(text: string | undefined): { maxReceiveCount?: number } | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const { maxReceiveCount } = JSON.parse(text) as { maxReceiveCount?: unknown };
+    return maxReceiveCount === undefined ? {} : { maxReceiveCount: Number(maxReceiveCount) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A connection to the cloud's ERP broker, or `undefined` when it has none or it does not answer. */
+async function reachableBroker(cloud: DemoCloud): Promise<ChannelModel | undefined> {
+  const url = await cloud.legacyBrokerUrl().catch(() => undefined);
+  if (url === undefined) return undefined;
+  return connectAmqp(url, { timeout: 3000 }).catch(() => undefined);
+}
+
+/**
+ * The ERP step: one ERP order published to `legacy.orders` as the ERP (and `npm run legacy -- send`) publishes it,
+ * and its PLACED heard back on `orderflow.status` with the account's routing key.
+ */
+async function legacyStep(
+  connection: ChannelModel,
+  input: { account: string; erpOrderNo: string; waitFor: WaitFor },
+): Promise<{ observed: string; pass: boolean }> {
+  const { account, erpOrderNo } = input;
+  const channel = await connection.createConfirmChannel();
+  const heard: Array<Record<string, unknown>> = [];
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, LEGACY_STATUS_EXCHANGE, `erp.${account}`);
+  await channel.consume(
+    queue,
+    (message: ConsumeMessage | null) => {
+      if (message === null) return;
+      try {
+        heard.push(JSON.parse(message.content.toString('utf8')) as Record<string, unknown>);
+      } catch {
+        // not JSON: not the status of an order
+      }
+    },
+    { noAck: true },
+  );
+  const body = {
+    erpOrderNo,
+    account,
+    ccy: 'EUR',
+    lines: [
+      { article: 'BOOK-1', qty: 2, price: '19.99' },
+      { article: 'PEN-7', qty: 10, price: '1.25' },
+    ],
+  };
+  channel.sendToQueue('legacy.orders', Buffer.from(JSON.stringify(body), 'utf8'), {
+    persistent: true,
+    contentType: 'application/json',
+    messageId: `${account}:${erpOrderNo}`,
+  });
+  await channel.waitForConfirms();
+  const placed = await input.waitFor(`PLACED on ${LEGACY_STATUS_EXCHANGE} (erp.${account})`, async () =>
+    heard.find((status) => status.erpOrderNo === erpOrderNo && status.status === 'PLACED'),
+  );
+  await channel.close().catch(() => undefined);
+  return {
+    observed:
+      placed === undefined
+        ? `ERP order ${erpOrderNo}: no PLACED heard on erp.${account}`
+        : `ERP order ${erpOrderNo}: order ${String(placed.orderId)} PLACED, heard on erp.${account}`,
+    pass: placed !== undefined,
+  };
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   demoCommand,
+  demoExitCode,
   figuresLine,
   parseDemoArguments,
+  resultOf,
   summaryTable,
 } from '../../../local/commands/demo-command.js';
 
@@ -56,5 +58,28 @@ describe('figuresLine and summaryTable', () => {
       'a    | x        | yy       | PASS',
       'bbb  | x        | z        | FAIL',
     ]);
+  });
+});
+
+describe('a skipped step', () => {
+  const passed = { step: 'a', expected: 'x', observed: 'y', pass: true };
+  const failed = { step: 'b', expected: 'x', observed: 'z', pass: false };
+  const skipped = { step: 'erp', expected: 'x', observed: 'skipped (no broker)', pass: false, skipped: true };
+
+  it('shows as SKIP in the summary, never as PASS or FAIL', () => {
+    expect(resultOf(skipped)).toBe('SKIP');
+    expect(resultOf({ ...skipped, pass: true })).toBe('SKIP');
+    expect(summaryTable([passed, skipped]).split('\n')).toEqual([
+      'step | expected | observed            | result',
+      'a    | x        | y                   | PASS',
+      'erp  | x        | skipped (no broker) | SKIP',
+    ]);
+  });
+
+  it('does not fail the demo; a failed step does, and so does a demo with nothing passed', () => {
+    expect(demoExitCode([passed, skipped])).toBe(0);
+    expect(demoExitCode([passed, skipped, failed])).toBe(1);
+    expect(demoExitCode([skipped])).toBe(1);
+    expect(demoExitCode([passed])).toBe(0);
   });
 });
