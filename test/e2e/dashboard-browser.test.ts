@@ -125,6 +125,49 @@ describe.runIf(installed)('the dashboard, in headless Chromium', () => {
     await cloud?.stop();
   });
 
+  it('draws a closed analytics window of a region as a bar of its orders with its revenue', async () => {
+    // Prepare: a minute of the test's region on the stream, then a record of the next minute closes it.
+    const window = [
+      activity({}),
+      activity({ occurredAt: '2026-01-01T10:00:40.000Z' }),
+      activity({ occurredAt: '2026-01-01T10:00:50.000Z' }),
+      activity({
+        status: 'PAID',
+        previousStatus: 'PLACED',
+        total: 4500,
+        occurredAt: '2026-01-01T10:00:55.000Z',
+      }),
+    ];
+    const closing = activity({ occurredAt: '2026-01-01T10:01:05.000Z' });
+
+    // Act
+    for (const records of [window, [closing]]) {
+      await cloud.clients.kinesis.send(
+        new PutRecordsCommand({
+          StreamName: refOf(cloud, 'OrderActivityStream'),
+          Records: records.map((record) => ({
+            PartitionKey: TEST_REGION,
+            Data: Buffer.from(JSON.stringify(record)),
+          })),
+        }),
+      );
+    }
+
+    // Assess
+    const bar = page.locator(
+      `figure[data-region="${TEST_REGION}"] rect[data-window-start="2026-01-01T10:00:00.000Z"]`,
+    );
+    await bar.waitFor({ timeout: 30_000 });
+    expect([await bar.getAttribute('data-placed'), await bar.getAttribute('data-revenue')]).toEqual([
+      '3',
+      '4500',
+    ]);
+    expect(Number(await bar.getAttribute('height'))).toBeGreaterThan(0);
+    expect(await page.locator(`figure[data-region="${TEST_REGION}"] h3`).textContent()).toContain(
+      'last window 10:00: 3 placed, 1 paid',
+    );
+  });
+
   it('places an order from the page, pays it there, and shows it reach FULFILLED without a reload', async () => {
     // Act
     const orderId = await placeFromThePage(2, 1999);
@@ -191,49 +234,6 @@ describe.runIf(installed)('the dashboard, in headless Chromium', () => {
     const review = page.locator(`#review-list li[data-order-id="${reviewed}"]`);
     await review.waitFor();
     expect(await review.textContent()).toContain('1500.00 EUR');
-  });
-
-  it('draws a closed analytics window of a region as a bar of its orders with its revenue', async () => {
-    // Prepare: a minute of the test's region on the stream, then a record of the next minute closes it.
-    const window = [
-      activity({}),
-      activity({ occurredAt: '2026-01-01T10:00:40.000Z' }),
-      activity({ occurredAt: '2026-01-01T10:00:50.000Z' }),
-      activity({
-        status: 'PAID',
-        previousStatus: 'PLACED',
-        total: 4500,
-        occurredAt: '2026-01-01T10:00:55.000Z',
-      }),
-    ];
-    const closing = activity({ occurredAt: '2026-01-01T10:01:05.000Z' });
-
-    // Act
-    for (const records of [window, [closing]]) {
-      await cloud.clients.kinesis.send(
-        new PutRecordsCommand({
-          StreamName: refOf(cloud, 'OrderActivityStream'),
-          Records: records.map((record) => ({
-            PartitionKey: TEST_REGION,
-            Data: Buffer.from(JSON.stringify(record)),
-          })),
-        }),
-      );
-    }
-
-    // Assess
-    const bar = page.locator(
-      `figure[data-region="${TEST_REGION}"] rect[data-window-start="2026-01-01T10:00:00.000Z"]`,
-    );
-    await bar.waitFor({ timeout: 30_000 });
-    expect([await bar.getAttribute('data-placed'), await bar.getAttribute('data-revenue')]).toEqual([
-      '3',
-      '4500',
-    ]);
-    expect(Number(await bar.getAttribute('height'))).toBeGreaterThan(0);
-    expect(await page.locator(`figure[data-region="${TEST_REGION}"] h3`).textContent()).toContain(
-      'last window 10:00: 3 placed, 1 paid',
-    );
   });
 
   it('shows every queue of the pipeline with its depths, and the counters the local cloud reports', async () => {
