@@ -519,6 +519,32 @@ async function poisonStep(input: PoisonStepInput): Promise<{ observed: string; p
 
   let functionRestored = false;
   let visibilityChanged = false;
+  /** Puts back what the step changed and is not back yet; once, whoever asks first (the step's end, or Ctrl-C). */
+  let restoring: Promise<void> | undefined;
+  const restore = () => {
+    restoring ??= (async () => {
+      const restored: string[] = [];
+      if (!functionRestored) {
+        await configure(originalVariables).then(
+          () => restored.push(`${functionName}'s configuration`),
+          (error: unknown) => io.err(`demo: could not restore ${functionName}'s configuration: ${error}`),
+        );
+      }
+      if (visibilityChanged) {
+        await setVisibility(originalVisibility).then(
+          () => restored.push(`${queueName}'s visibility timeout (${originalVisibility} s)`),
+          (error: unknown) => io.err(`demo: could not restore ${queueName}'s visibility timeout: ${error}`),
+        );
+      }
+      if (restored.length > 0) io.out(`  put back: ${restored.join(', ')}`);
+    })();
+    return restoring;
+  };
+  // Ctrl-C in the middle of the step: the cloud is left as it was found, then the demo ends.
+  const interrupted = () => {
+    void restore().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
   try {
     io.out(
       `  ${queueName} hides a failed message for ${originalVisibility} s (its visibility timeout) and moves it to the DLQ after ${maxReceiveCount} receives: ` +
@@ -586,20 +612,8 @@ async function poisonStep(input: PoisonStepInput): Promise<{ observed: string; p
         report.parked.every((message) => message.groupId !== orderId),
     };
   } finally {
-    const restored: string[] = [];
-    if (!functionRestored) {
-      await configure(originalVariables).then(
-        () => restored.push(`${functionName}'s configuration`),
-        (error: unknown) => io.err(`demo: could not restore ${functionName}'s configuration: ${error}`),
-      );
-    }
-    if (visibilityChanged) {
-      await setVisibility(originalVisibility).then(
-        () => restored.push(`${queueName}'s visibility timeout (${originalVisibility} s)`),
-        (error: unknown) => io.err(`demo: could not restore ${queueName}'s visibility timeout: ${error}`),
-      );
-    }
-    if (restored.length > 0) io.out(`  put back: ${restored.join(', ')}`);
+    process.removeListener('SIGINT', interrupted);
+    await restore();
   }
 }
 
