@@ -1,9 +1,9 @@
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
 import type { ActivityRecord } from '../../shared/core/activity.js';
+import { activityRecords, putActivity as putActivityOn } from '../support/activity-records.js';
 import { postJson, refOf, startTestCloud } from '../support/local-cloud.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -17,40 +17,14 @@ const received: Array<{ topic: string; payload: Record<string, unknown> }> = [];
 const post = (as: string, path: string, body: unknown) => postJson(cloud, path, body, { as });
 
 /**
- * Puts status changes on the stream directly, as processOrder would; returns their sequence numbers. One partition
- * key by default, so that they share a shard: a window closes when a later record of its region reaches the
- * consumer, and records on another shard may reach it later (they are counted, but the summary went out).
+ * Status changes put on the stream directly, as processOrder would, under one partition key by default so that they
+ * share a shard: a window closes when a later record of its region reaches the consumer, and records on another
+ * shard may reach it later (they are counted, but the summary went out).
  */
-async function putActivity(records: ActivityRecord[], partitionKey = 'e2e-analytics'): Promise<string[]> {
-  const { Records = [] } = await cloud.clients.kinesis.send(
-    new PutRecordsCommand({
-      StreamName: refOf(cloud, 'OrderActivityStream'),
-      Records: records.map((record) => ({
-        PartitionKey: partitionKey,
-        Data: Buffer.from(JSON.stringify(record)),
-      })),
-    }),
-  );
-  return Records.map((entry) => entry.SequenceNumber ?? '');
-}
+const putActivity = (records: ActivityRecord[], partitionKey = 'e2e-analytics') =>
+  putActivityOn(cloud, records, partitionKey);
 
-let counter = 0;
-function activity(overrides: Partial<ActivityRecord>): ActivityRecord {
-  counter += 1;
-  return {
-    eventId: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
-    orderId: `e2e-analytics-${counter}`,
-    customerId: 'cust-analytics',
-    status: 'PLACED',
-    previousStatus: null,
-    total: 1000,
-    currency: 'EUR',
-    region: 'zz-test',
-    seq: 1,
-    occurredAt: '2026-01-01T10:00:10.000Z',
-    ...overrides,
-  };
-}
+const activity = activityRecords('e2e-analytics', { customerId: 'cust-analytics', region: 'zz-test' });
 
 beforeAll(async () => {
   ({ cloud } = await startTestCloud({

@@ -2,19 +2,18 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local/cloud.js';
 import { PIPELINE_STATUS_PATH, type PipelineStatus } from '../../local/pipeline-status.js';
-import type { ActivityRecord } from '../../shared/core/activity.js';
+import { activityRecords, putActivity } from '../support/activity-records.js';
 import {
   CHROMIUM_INSTALL_HINT,
   chromiumInstalled,
   launchChromium,
   TEST_ARTIFACTS_DIR,
 } from '../support/browser.js';
-import { getJson, refOf, startTestCloud } from '../support/local-cloud.js';
+import { getJson, startTestCloud } from '../support/local-cloud.js';
 
 /**
  * The dashboard in a real browser: headless Chromium (Debian's) driven by playwright-core against the page the local
@@ -86,23 +85,11 @@ async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: join(TEST_ARTIFACTS_DIR, name) });
 }
 
-let activityCounter = 0;
-function activity(overrides: Partial<ActivityRecord>): ActivityRecord {
-  activityCounter += 1;
-  return {
-    eventId: `00000000-0000-4000-9000-${String(activityCounter).padStart(12, '0')}`,
-    orderId: `browser-analytics-${activityCounter}`,
-    customerId: 'cust-browser-analytics',
-    status: 'PLACED',
-    previousStatus: null,
-    total: 2500,
-    currency: 'EUR',
-    region: TEST_REGION,
-    seq: 1,
-    occurredAt: '2026-01-01T10:00:10.000Z',
-    ...overrides,
-  };
-}
+const activity = activityRecords('browser-analytics', {
+  customerId: 'cust-browser-analytics',
+  total: 2500,
+  region: TEST_REGION,
+});
 
 describe.runIf(installed)('the dashboard, in headless Chromium', () => {
   beforeAll(async () => {
@@ -141,17 +128,8 @@ describe.runIf(installed)('the dashboard, in headless Chromium', () => {
     const closing = activity({ occurredAt: '2026-01-01T10:01:05.000Z' });
 
     // Act
-    for (const records of [window, [closing]]) {
-      await cloud.clients.kinesis.send(
-        new PutRecordsCommand({
-          StreamName: refOf(cloud, 'OrderActivityStream'),
-          Records: records.map((record) => ({
-            PartitionKey: TEST_REGION,
-            Data: Buffer.from(JSON.stringify(record)),
-          })),
-        }),
-      );
-    }
+    await putActivity(cloud, window, TEST_REGION);
+    await putActivity(cloud, [closing], TEST_REGION);
 
     // Assess
     const bar = page.locator(

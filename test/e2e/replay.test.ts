@@ -1,5 +1,4 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -9,6 +8,7 @@ import { localTargetOf } from '../../local/commands/local-target.js';
 import { replayCommand } from '../../local/commands/replay-command.js';
 import type { ReplayReport } from '../../shared/app/replay.js';
 import type { ActivityRecord } from '../../shared/core/activity.js';
+import { activityRecords, putActivity as putActivityOn } from '../support/activity-records.js';
 import { capturedIo } from '../support/command-harness.js';
 import { messagesIn, refOf, startTestCloud } from '../support/local-cloud.js';
 import { waitFor } from '../support/wait-for.js';
@@ -28,36 +28,14 @@ async function npmRunReplay(...args: string[]): Promise<{ code: number; report: 
   return { code, report: JSON.parse(io.stdout.join('\n')) as ReplayReport };
 }
 
-let counter = 0;
-function activity(overrides: Partial<ActivityRecord>): ActivityRecord {
-  counter += 1;
-  return {
-    eventId: `00000000-0000-4000-9000-${String(counter).padStart(12, '0')}`,
-    orderId: `e2e-replay-${counter}`,
-    customerId: 'cust-replay',
-    status: 'PLACED',
-    previousStatus: null,
-    total: 1000,
-    currency: 'EUR',
-    region: REGION,
-    seq: 1,
-    occurredAt: '2026-02-01T10:00:10.000Z',
-    ...overrides,
-  };
-}
+const activity = activityRecords('e2e-replay', {
+  customerId: 'cust-replay',
+  region: REGION,
+  occurredAt: '2026-02-01T10:00:10.000Z',
+});
 
 /** Puts records on one shard (one partition key), in order, as processOrder would. */
-async function putActivity(records: ActivityRecord[]): Promise<void> {
-  await cloud.clients.kinesis.send(
-    new PutRecordsCommand({
-      StreamName: refOf(cloud, 'OrderActivityStream'),
-      Records: records.map((record) => ({
-        PartitionKey: 'e2e-replay',
-        Data: Buffer.from(JSON.stringify(record)),
-      })),
-    }),
-  );
-}
+const putActivity = (records: ActivityRecord[]) => putActivityOn(cloud, records, 'e2e-replay');
 
 /** The figures the analytics table holds for the test's window. */
 async function windowFigures() {
