@@ -70,7 +70,7 @@ function banner(cloud: LocalCloud, elapsedMs: number): string {
     `  DynamoDB   ${endpoints.dynamodb}   dynalite`,
     `  Kinesis    ${endpoints.kinesis}   kinesalite${streams.length > 0 ? ` — streams: ${streams.join(', ')}` : ''}`,
     `  IoT data   ${endpoints.iotData}   POST /topics/{topic}?qos=1 → MQTT`,
-    `  Lambda     ${endpoints.lambda}   Invoke (aws lambda invoke --endpoint-url ${endpoints.lambda} ...)`,
+    `  Lambda     ${endpoints.lambda}   Invoke, Get/UpdateFunctionConfiguration (aws lambda invoke --endpoint-url ${endpoints.lambda} ...)`,
     `  Secrets    ${endpoints.secretsManager}   GetSecretValue (the legacy broker's user)`,
     endpoints.amqp === undefined
       ? '  RabbitMQ   not running: the ERP bridge is off (see the line above)'
