@@ -1,7 +1,13 @@
-import { parseArgs } from 'node:util';
 import { type ChaosReport, chaosPassed, chaosVerdictsOf, formatChaosReport } from '../chaos/chaos-report.js';
 import type { ChaosProgress } from '../chaos/run-chaos.js';
-import { type CommandIo, EXIT, positiveIntegerOption, runCommand, UsageError } from './command.js';
+import {
+  type CommandIo,
+  EXIT,
+  parseCommandLine,
+  positiveIntegerOption,
+  runCommand,
+  UsageError,
+} from './command.js';
 import { type ProgressOutput, phasedProgressBar, stderrProgress } from './load-command.js';
 
 export const CHAOS_USAGE =
@@ -72,28 +78,21 @@ export function chaosCommand(
 }
 
 export function parseChaosArguments(argv: readonly string[]): ChaosArguments {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        orders: { type: 'string' },
-        'fault-rate': { type: 'string' },
-        seed: { type: 'string' },
-        concurrency: { type: 'string' },
-        'cancel-ratio': { type: 'string' },
-        'settle-seconds': { type: 'string' },
-        'no-package': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const orders = positiveIntegerOption(text('orders'), 'orders');
+  const { values } = parseCommandLine(argv, {
+    options: {
+      orders: { type: 'string' },
+      'fault-rate': { type: 'string' },
+      seed: { type: 'string' },
+      concurrency: { type: 'string' },
+      'cancel-ratio': { type: 'string' },
+      'settle-seconds': { type: 'string' },
+      'no-package': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const orders = positiveIntegerOption(values.orders, 'orders');
   if (orders === undefined) throw new UsageError('--orders says how many orders to place');
-  const seedText = text('seed');
+  const seedText = values.seed;
   const seed = seedText === undefined ? undefined : Number(seedText);
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) {
     throw new UsageError(
@@ -102,14 +101,14 @@ export function parseChaosArguments(argv: readonly string[]): ChaosArguments {
   }
   return {
     orders,
-    faultRate: fraction(text('fault-rate'), 'fault-rate', DEFAULT_FAULT_RATE),
+    faultRate: fraction(values['fault-rate'], 'fault-rate', DEFAULT_FAULT_RATE),
     ...(seed === undefined ? {} : { seed }),
-    concurrency: positiveIntegerOption(text('concurrency'), 'concurrency') ?? DEFAULT_CHAOS_CONCURRENCY,
-    cancelRatio: fraction(text('cancel-ratio'), 'cancel-ratio', DEFAULT_CHAOS_CANCEL_RATIO),
+    concurrency: positiveIntegerOption(values.concurrency, 'concurrency') ?? DEFAULT_CHAOS_CONCURRENCY,
+    cancelRatio: fraction(values['cancel-ratio'], 'cancel-ratio', DEFAULT_CHAOS_CANCEL_RATIO),
     settleSeconds:
-      positiveIntegerOption(text('settle-seconds'), 'settle-seconds') ?? DEFAULT_RECOVERY_SECONDS,
-    package: values['no-package'] !== true,
-    json: values.json === true,
+      positiveIntegerOption(values['settle-seconds'], 'settle-seconds') ?? DEFAULT_RECOVERY_SECONDS,
+    package: !values['no-package'],
+    json: values.json,
   };
 }
 

@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 /** What a command prints to: standard output for its result, standard error for what went wrong. */
 export interface CommandIo {
   out(text: string): void;
@@ -16,6 +18,21 @@ export const consoleIo: CommandIo = {
   out: (text) => console.log(text),
   err: (text) => console.error(text),
 };
+
+/**
+ * Reads a command line with `parseArgs` (strict unless `config` says otherwise): what it refuses — an unknown option,
+ * a missing value, a positional where none is allowed — is a {@link UsageError} with `parseArgs`' message.
+ */
+export function parseCommandLine<T extends ParseArgsConfig>(
+  argv: readonly string[],
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs<T>({ ...config, args: [...argv] });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
 
 /** A whole number ≥ 1 from an option, or `undefined` when the option is absent. */
 export function positiveIntegerOption(value: string | undefined, option: string): number | undefined {

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { DemoCloud } from '../demo/cloud.js';
 import { type DemoStepResult, resultOf, summaryTable } from '../demo/results.js';
 import { tellStory } from '../demo/tell-story.js';
-import { type CommandIo, EXIT, positiveIntegerOption, runCommand, UsageError } from './command.js';
+import { type CommandIo, EXIT, parseCommandLine, positiveIntegerOption, runCommand } from './command.js';
 
 export type { DemoCloud } from '../demo/cloud.js';
 export { figuresLine } from '../demo/figures.js';
@@ -25,26 +24,16 @@ export function demoExitCode(results: readonly DemoStepResult[]): number {
 }
 
 export function parseDemoArguments(argv: readonly string[]): { start: boolean; timeoutMs: number } {
-  let parsed: ReturnType<typeof parseDemoOptions>;
-  try {
-    parsed = parseDemoOptions(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
+  const { values } = parseCommandLine(argv, {
+    options: { start: { type: 'boolean' }, 'timeout-ms': { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
   return {
     start: values.start === true,
     timeoutMs: positiveIntegerOption(values['timeout-ms'], 'timeout-ms') ?? 30_000,
   };
 }
-
-const parseDemoOptions = (argv: readonly string[]) =>
-  parseArgs({
-    args: [...argv],
-    options: { start: { type: 'boolean' }, 'timeout-ms': { type: 'string' } },
-    strict: true,
-    allowPositionals: false,
-  });
 
 /**
  * `npm run demo`: a scripted story told against the local cloud, each step printing what it does, what should

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityCommand,
@@ -14,7 +13,14 @@ import { rejectedScansTopic } from '../../shared/app/record-scan.js';
 import { scanIdsOf } from '../../shared/core/device-scan.js';
 import { SITE_ID_PATTERN } from '../../shared/core/scan.js';
 import { functionNameOf } from '../runtime/lambda-api.js';
-import { type CommandIo, EXIT, positiveIntegerOption, runCommand, UsageError } from './command.js';
+import {
+  type CommandIo,
+  EXIT,
+  parseCommandLine,
+  positiveIntegerOption,
+  runCommand,
+  UsageError,
+} from './command.js';
 import type { LocalTarget } from './local-target.js';
 
 export const DEVICE_USAGE = [
@@ -49,13 +55,7 @@ export type DeviceArguments =
   | { command: 'retry'; dryRun: boolean };
 
 export function parseDeviceArguments(argv: readonly string[]): DeviceArguments {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parse(argv);
   const [command, ...rest] = positionals;
   const refuseOptions = (names: ReadonlyArray<keyof typeof values>, whatFor: string) => {
     for (const name of names) {
@@ -97,8 +97,7 @@ export function parseDeviceArguments(argv: readonly string[]): DeviceArguments {
 }
 
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
+  return parseCommandLine(argv, {
     options: {
       site: { type: 'string' },
       carrier: { type: 'string' },

@@ -1,9 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { type Channel, type ChannelModel, type ConsumeMessage, connect, type GetMessage } from 'amqplib';
 import { REJECTION_REASON_HEADER } from '../../shared/adapters/legacy-rejections.js';
 import { LEGACY_STATUS_EXCHANGE } from '../../shared/core/legacy-status.js';
-import { type CommandIo, positiveIntegerOption, runCommand, UsageError } from './command.js';
+import {
+  type CommandIo,
+  parseCommandLine,
+  positiveIntegerOption,
+  runCommand,
+  UsageError,
+} from './command.js';
 
 export const LEGACY_USAGE = [
   'npm run legacy -- send <file.json> [--message-id <id>] [--times N]',
@@ -21,13 +26,7 @@ export type LegacyArguments =
   | { command: 'rejected' };
 
 export function parseLegacyArguments(argv: readonly string[]): LegacyArguments {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parse(argv);
   const [command, ...rest] = positionals;
   if (command === 'send') {
     if (rest.length !== 1)
@@ -55,8 +54,7 @@ export function parseLegacyArguments(argv: readonly string[]): LegacyArguments {
 }
 
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
+  return parseCommandLine(argv, {
     options: {
       'message-id': { type: 'string' },
       times: { type: 'string' },

@@ -1,8 +1,14 @@
-import { parseArgs } from 'node:util';
 import { formatReport, passed, verdictsOf } from '../load/report.js';
 import { type LoadProgress, NothingListensError, runLoad } from '../load/run-load.js';
 import type { LoadTarget } from '../load/target.js';
-import { type CommandIo, EXIT, positiveIntegerOption, runCommand, UsageError } from './command.js';
+import {
+  type CommandIo,
+  EXIT,
+  parseCommandLine,
+  positiveIntegerOption,
+  runCommand,
+  UsageError,
+} from './command.js';
 
 export const LOAD_USAGE =
   'npm run load -- --orders N --concurrency C [--cancel-ratio R] [--settle-seconds S] [--json]';
@@ -78,27 +84,15 @@ export interface LoadArguments {
 }
 
 export function parseLoadArguments(argv: readonly string[]): LoadArguments {
-  let values: {
-    orders?: string;
-    concurrency?: string;
-    'cancel-ratio'?: string;
-    'settle-seconds'?: string;
-    json?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        orders: { type: 'string' },
-        concurrency: { type: 'string' },
-        'cancel-ratio': { type: 'string' },
-        'settle-seconds': { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseCommandLine(argv, {
+    options: {
+      orders: { type: 'string' },
+      concurrency: { type: 'string' },
+      'cancel-ratio': { type: 'string' },
+      'settle-seconds': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
   const orders = positiveIntegerOption(values.orders, 'orders');
   const concurrency = positiveIntegerOption(values.concurrency, 'concurrency');
   if (orders === undefined) throw new UsageError('--orders says how many orders to place');
