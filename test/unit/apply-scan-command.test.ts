@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { applyScanCommand } from '../../shared/app/apply-scan-command.js';
 import type { OrderPorts } from '../../shared/app/order-commands.js';
-import type { BusMessage } from '../../shared/core/bus-message.js';
 import {
   ConcurrentUpdateError,
   DependencyUnavailableError,
   OrderNotFoundError,
   TransitionNotAllowedError,
 } from '../../shared/core/errors.js';
-import type { EventContext, Order, OrderCommand, OrderRecord } from '../../shared/core/order.js';
-import { decideCommand, placeOrder } from '../../shared/core/order.js';
-import type { OrderEvent } from '../../shared/core/order-events.js';
-import type { EventBus, OrderStore } from '../../shared/core/ports.js';
+import type { EventContext, OrderCommand } from '../../shared/core/order.js';
+import { decideCommand } from '../../shared/core/order.js';
 import type { Scan } from '../../shared/core/scan.js';
+import { MemoryBus, MemoryOrderStore, orderThrough } from '../support/memory-orders.js';
 
 const ORDER_ID = '4f1c2a3e-8b9d-4e0f-9a1b-2c3d4e5f6a7b';
 const SHIP_SCAN: Scan = {
@@ -26,81 +24,14 @@ const DELIVER_SCAN: Scan = { scanId: 'scan-deliver-1', scannedAt: '2026-05-03T17
 const SCANNED: EventContext = { eventId: 'evt-scan', now: '2026-05-02T08:15:02.000Z' };
 const RESENT: EventContext = { eventId: 'evt-resent', now: '2026-05-02T08:16:00.000Z' };
 
-/** The orders table, in memory, with the adapter's conditional write on `version`. */
-class MemoryOrderStore implements OrderStore {
-  readonly records = new Map<string, OrderRecord>();
-  /** Runs just before the next update's condition is checked: another writer getting there first. */
-  beforeNextUpdate: (() => void) | undefined;
-  async get(orderId: string) {
-    return structuredClone(this.records.get(orderId));
-  }
-  async create(order: Order, pendingEvent: OrderEvent) {
-    if (this.records.has(order.orderId)) return false;
-    this.records.set(order.orderId, { order, pendingEvent });
-    return true;
-  }
-  async update(record: OrderRecord, expectedVersion: number) {
-    const race = this.beforeNextUpdate;
-    this.beforeNextUpdate = undefined;
-    race?.();
-    const stored = this.records.get(record.order.orderId);
-    if (stored?.order.version !== expectedVersion) {
-      throw new ConcurrentUpdateError(record.order.orderId, expectedVersion);
-    }
-    this.records.set(record.order.orderId, structuredClone(record));
-  }
-  async markPublished(orderId: string, version: number) {
-    const record = this.records.get(orderId);
-    if (record !== undefined && record.order.version === version) {
-      this.records.set(orderId, { ...record, pendingEvent: undefined });
-    }
-  }
-  async discardUnpublished(orderId: string) {
-    this.records.delete(orderId);
-  }
-}
-
-/** The topic: what it took, or SNS throttling for the next `failures` publishes. */
-class MemoryBus implements EventBus {
-  readonly published: BusMessage[] = [];
-  failures = 0;
-  async publish(message: BusMessage) {
-    if (this.failures > 0) {
-      this.failures -= 1;
-      throw new DependencyUnavailableError('SNS', { mayHaveHappened: false });
-    }
-    this.published.push(message);
-  }
-}
-
 function portsWith(store: MemoryOrderStore, bus: MemoryBus): OrderPorts {
   return { store, bus, log: { warn: () => undefined, appendKeys: () => undefined } };
 }
 
-/** An order placed (2 × 1999 EUR cents in eu-west), taken through `commands`, every event published. */
+/** A store holding the order taken through `commands`. */
 function seededStore(commands: readonly OrderCommand[]): MemoryOrderStore {
-  const placed = placeOrder(
-    ORDER_ID,
-    {
-      customerId: 'cust-42',
-      currency: 'EUR',
-      region: 'eu-west',
-      items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1999 }],
-    },
-    { eventId: 'evt-1', now: '2026-05-01T10:00:00.000Z' },
-  );
-  let record: OrderRecord = { order: placed.order, pendingEvent: undefined };
-  commands.forEach((command, index) => {
-    const decision = decideCommand(record, command, {
-      eventId: `evt-${index + 2}`,
-      now: `2026-05-01T10:0${index + 1}:00.000Z`,
-    });
-    if (decision.kind !== 'apply') throw new Error(`setup: ${command.type} was not applied`);
-    const { order, lastCommand, commandKeys } = decision;
-    record = { order, pendingEvent: undefined, lastCommand, commandKeys };
-  });
   const store = new MemoryOrderStore();
-  store.records.set(ORDER_ID, record);
+  store.records.set(ORDER_ID, orderThrough(ORDER_ID, commands));
   return store;
 }
 

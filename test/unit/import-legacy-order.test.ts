@@ -1,60 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { importLegacyOrders, type LegacyMessage } from '../../shared/app/import-legacy-order.js';
-import type { BusMessage } from '../../shared/core/bus-message.js';
 import { DependencyUnavailableError, InjectedFaultError } from '../../shared/core/errors.js';
 import { type LegacyOrderLink, LegacyOrderLinkConflictError } from '../../shared/core/legacy-status.js';
-import type { Order, OrderRecord } from '../../shared/core/order.js';
-import type { OrderEvent } from '../../shared/core/order-events.js';
-import type {
-  EventBus,
-  FaultSwitch,
-  LegacyOrderLinks,
-  OrderStore,
-  RejectedLegacyMessage,
-} from '../../shared/core/ports.js';
+import type { FaultSwitch, LegacyOrderLinks, RejectedLegacyMessage } from '../../shared/core/ports.js';
+import { MemoryBus, MemoryOrderStore } from '../support/memory-orders.js';
 
 /** What the ports were asked to write, in order: `link <orderId>`, `order <orderId>`. */
 type Timeline = string[];
-
-/** The orders table, in memory, with the conditional writes the pipeline relies on. */
-class MemoryOrderStore implements OrderStore {
-  readonly records = new Map<string, OrderRecord>();
-  constructor(private readonly timeline: Timeline = []) {}
-  async get(orderId: string) {
-    return this.records.get(orderId);
-  }
-  async create(order: Order, pendingEvent: OrderEvent) {
-    this.timeline.push(`order ${order.orderId}`);
-    if (this.records.has(order.orderId)) return false;
-    this.records.set(order.orderId, { order, pendingEvent });
-    return true;
-  }
-  async update(record: OrderRecord) {
-    this.records.set(record.order.orderId, record);
-  }
-  async markPublished(orderId: string, version: number) {
-    const record = this.records.get(orderId);
-    if (record !== undefined && record.order.version === version) {
-      this.records.set(orderId, { ...record, pendingEvent: undefined });
-    }
-  }
-  async discardUnpublished(orderId: string) {
-    this.records.delete(orderId);
-  }
-}
-
-/** The topic: what it took, or a throttling error for the next `failures` publishes. */
-class MemoryBus implements EventBus {
-  readonly published: BusMessage[] = [];
-  failures = 0;
-  async publish(message: BusMessage) {
-    if (this.failures > 0) {
-      this.failures -= 1;
-      throw new DependencyUnavailableError('SNS', { mayHaveHappened: false });
-    }
-    this.published.push(message);
-  }
-}
 
 /** The links table, in memory: a link is written once, again only with the same content (as the adapter's condition). */
 class MemoryLinks implements LegacyOrderLinks {

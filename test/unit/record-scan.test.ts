@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { recordScan, rejectedScansTopic, type ScanPorts } from '../../shared/app/record-scan.js';
-import type { BusMessage } from '../../shared/core/bus-message.js';
 import { ScanTooEarlyError } from '../../shared/core/device-scan.js';
-import { ConcurrentUpdateError, DependencyUnavailableError } from '../../shared/core/errors.js';
+import { DependencyUnavailableError } from '../../shared/core/errors.js';
 import type { MetricName } from '../../shared/core/metric-names.js';
-import type { EventContext, Order, OrderCommand, OrderRecord } from '../../shared/core/order.js';
-import { decideCommand, placeOrder } from '../../shared/core/order.js';
-import type { OrderEvent } from '../../shared/core/order-events.js';
-import type { EventBus, Notifier, OrderStore } from '../../shared/core/ports.js';
+import type { EventContext, OrderCommand } from '../../shared/core/order.js';
+import type { Notifier } from '../../shared/core/ports.js';
+import { MemoryBus, MemoryOrderStore, orderThrough } from '../support/memory-orders.js';
 
 const ORDER_ID = '4f1c2a3e-8b9d-4e0f-9a1b-2c3d4e5f6a7b';
 const SITE_ID = 'LYS-01';
@@ -31,82 +29,12 @@ function ruleOutput(overrides: Record<string, unknown> = {}): Record<string, unk
   };
 }
 
-/** The orders table, in memory, with the adapter's conditional write on `version`; reads fail while `failures`. */
-class MemoryOrderStore implements OrderStore {
-  readonly records = new Map<string, OrderRecord>();
-  /** DynamoDB throttling for the next `failures` reads. */
-  failures = 0;
-  async get(orderId: string) {
-    if (this.failures > 0) {
-      this.failures -= 1;
-      throw new DependencyUnavailableError('DynamoDB', { mayHaveHappened: false, orderId });
-    }
-    return structuredClone(this.records.get(orderId));
-  }
-  async create(order: Order, pendingEvent: OrderEvent) {
-    if (this.records.has(order.orderId)) return false;
-    this.records.set(order.orderId, { order, pendingEvent });
-    return true;
-  }
-  async update(record: OrderRecord, expectedVersion: number) {
-    const stored = this.records.get(record.order.orderId);
-    if (stored?.order.version !== expectedVersion) {
-      throw new ConcurrentUpdateError(record.order.orderId, expectedVersion);
-    }
-    this.records.set(record.order.orderId, structuredClone(record));
-  }
-  async markPublished(orderId: string, version: number) {
-    const record = this.records.get(orderId);
-    if (record !== undefined && record.order.version === version) {
-      this.records.set(orderId, { ...record, pendingEvent: undefined });
-    }
-  }
-  async discardUnpublished(orderId: string) {
-    this.records.delete(orderId);
-  }
-}
-
-class MemoryBus implements EventBus {
-  readonly published: BusMessage[] = [];
-  async publish(message: BusMessage) {
-    this.published.push(message);
-  }
-  eventTypes(): unknown[] {
-    return this.published.map((message) => message.attributes.eventType);
-  }
-}
-
 /** IoT Core's data plane: the (topic, payload) of each publish. */
 class RecordingNotifier implements Notifier {
   readonly published: Array<{ topic: string; payload: unknown }> = [];
   async publish(topic: string, payload: unknown) {
     this.published.push({ topic, payload });
   }
-}
-
-/** An order placed (2 × 1999 EUR cents in eu-west), taken through `commands` by the real core, every event published. */
-function orderThrough(commands: readonly OrderCommand[]): OrderRecord {
-  const placed = placeOrder(
-    ORDER_ID,
-    {
-      customerId: 'cust-42',
-      currency: 'EUR',
-      region: 'eu-west',
-      items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1999 }],
-    },
-    { eventId: 'evt-1', now: '2026-05-01T10:00:00.000Z' },
-  );
-  let record: OrderRecord = { order: placed.order, pendingEvent: undefined };
-  commands.forEach((command, index) => {
-    const decision = decideCommand(record, command, {
-      eventId: `evt-${index + 2}`,
-      now: `2026-05-01T10:0${index + 1}:00.000Z`,
-    });
-    if (decision.kind !== 'apply') throw new Error(`setup: ${command.type} was not applied`);
-    const { order, lastCommand, commandKeys } = decision;
-    record = { order, pendingEvent: undefined, lastCommand, commandKeys };
-  });
-  return record;
 }
 
 const PAY: OrderCommand = { type: 'pay', amount: 3998 };
@@ -116,7 +44,7 @@ const CANCEL: OrderCommand = { type: 'cancel' };
 /** The ports of recordScan in memory, the order (if any) taken through `commands`. */
 function world(commands: readonly OrderCommand[] | undefined) {
   const store = new MemoryOrderStore();
-  if (commands !== undefined) store.records.set(ORDER_ID, orderThrough(commands));
+  if (commands !== undefined) store.records.set(ORDER_ID, orderThrough(ORDER_ID, commands));
   const bus = new MemoryBus();
   const notifier = new RecordingNotifier();
   const counted: MetricName[] = [];
@@ -336,7 +264,7 @@ describe('recordScan (a warehouse scan moves its order on)', () => {
   it('throws a transient store failure for Lambda to retry, refusing nothing, and applies the retry', async () => {
     // Prepare
     const { ports, store, bus, notifier, counted } = world([PAY, FULFIL]);
-    store.failures = 1;
+    store.readFailures = 1;
 
     // Act
     const failed = await recordScan(ports, ruleOutput(), SCANNED).then(
