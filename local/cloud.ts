@@ -349,6 +349,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const queues = queuesOfStack(stack.resources, packaged.deadLetterQueues);
     const streamRecords =
       streamName === undefined ? async () => 0 : createStreamCounter(clients.kinesis, streamName);
+    /** A token the HTTP API accepts: the template's issuer and audience, the cloud's key (an hour). */
+    const issueToken = ({ sub, scopes }: TokenRequest) => {
+      const { issuer, audience } = theJwtAuthorizer(packaged);
+      return signLocalToken(signingKey, { sub, scopes, issuer, audience: audience[0] as string });
+    };
     const httpApi = await startHttpApi({
       pipelineStatus: () =>
         readPipelineStatus({
@@ -363,10 +368,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         home: DASHBOARD_PATH,
         ...createDashboardSite({
           mqttWs: () => emulators.mqtt.wsUrl,
-          issueToken: (sub) => {
-            const { issuer, audience } = theJwtAuthorizer(packaged);
-            return signLocalToken(signingKey, { sub, issuer, audience: audience[0] as string });
-          },
+          issueToken: (sub) => issueToken({ sub }),
         }),
       },
       port: ports.http,
@@ -409,10 +411,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         if (fn === undefined) throw new Error(`The stack has no function ${name}`);
         runtime.updateEnvironment(fn.name, variables);
       },
-      issueToken: async ({ sub, scopes }) => {
-        const { issuer, audience } = theJwtAuthorizer(packaged);
-        return signLocalToken(signingKey, { sub, scopes, issuer, audience: audience[0] as string });
-      },
+      issueToken,
       turnOffFaults() {
         faults?.turnOff();
         if (options.faults === undefined) return;
